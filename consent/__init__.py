@@ -1,0 +1,1 @@
+"""Consent ledger (issue 3): built on `portal`; `portal` never imports this package."""

@@ -1,0 +1,72 @@
+"""The Regieteam privacy portal: app factory."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Flask
+
+from portal.config import Config, check_production
+
+
+def create_app(config: object | dict | None = None) -> Flask:
+    app = Flask(__name__, template_folder="../templates", instance_relative_config=False)
+    app.config.from_object(Config)
+    if isinstance(config, dict):
+        app.config.update(config)
+    elif config is not None:
+        app.config.from_object(config)
+    check_production(app.config)
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(
+        minutes=app.config["IDLE_TIMEOUT_MINUTES"]
+    )
+    register_extensions(app)
+    register_blueprints(app)
+    register_security(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from portal import audit, i18n, models  # noqa: F401  (models register their tables)
+    from portal.extensions import babel, csrf, db, login_manager
+
+    _ensure_sqlite_folder(app)
+    db.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    login_manager.init_app(app)
+    i18n.init_app(app)
+
+
+def _ensure_sqlite_folder(app: Flask) -> None:
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("sqlite:///") and not uri.startswith("sqlite:///:memory:"):
+        from pathlib import Path
+
+        Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+
+
+def register_blueprints(app: Flask) -> None:
+    from portal import auth_views, views
+
+    app.register_blueprint(auth_views.bp)
+    app.register_blueprint(views.bp)
+
+
+def register_security(app: Flask) -> None:
+    from portal import security
+
+    security.init_app(app)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from portal import errors
+
+    errors.init_app(app)
+
+
+def register_commands(app: Flask) -> None:
+    from portal import cli
+
+    cli.init_app(app)

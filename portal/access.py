@@ -1,0 +1,157 @@
+"""The one access policy: the only place that answers "may this user see / change this?".
+
+Privacyreglement VIS2, *Toegang tot het werksysteem*:
+  "De procesregisseur en de managementassistentes van het Regieteam hebben toegang tot het
+  werksysteem en kunnen daarin muteren. De direct betrokken Regieteampartners hebben toegang tot
+  VIS2 en kunnen daarin muteren. Hun autorisatie is beperkt tot de casussen waarbij zij direct
+  betrokken zijn. [...] de casemanagers van zorgaanbieders [...] Hun autorisatie is beperkt tot
+  hun eigen casus. De afdeling Onderzoek en Statistiek (O&S) [...] managementrapportages (geen
+  persoonsgegevens)."
+Convenant art. 4.2: incidental professionals take part only for their own case and, unless bound
+by professional secrecy, only after signing a confidentiality statement.
+"Alle personen die toegang hebben [...] beschikken over een Verklaring Omtrent Gedrag": an
+account without a VOG date has no access at all.
+
+Views, API, exports and letters all ask here. An object outside someone's scope answers 404, so
+its existence is not disclosed.
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+import sqlalchemy as sa
+from flask import abort
+
+from portal import audit
+from portal.extensions import db
+from portal.models import Case, CaseEntry, Person, Role, User, case_membership, case_team
+
+ALL_CASES = frozenset({Role.PROCESREGISSEUR, Role.MANAGEMENT_ASSISTANT})
+CASE_ROLES = ALL_CASES | {Role.TEAM_MEMBER, Role.CASE_MANAGER, Role.INCIDENTAL_PROFESSIONAL}
+# The privacy desk finds persons to register and answer their requests (AVG art. 12-21); what a
+# specific request needs beyond that is granted by the requests package through this module.
+PERSON_LOOKUP = frozenset({Role.PRIVACY_DESK})
+
+
+def has_access(user: Optional[User]) -> bool:
+    """Any personal data at all: signed in, active, VOG on record."""
+    return bool(user is not None and user.is_active and user.vog_date is not None)
+
+
+def _may_act_in_cases(user: User) -> bool:
+    if user.role is Role.INCIDENTAL_PROFESSIONAL:
+        # Convenant art. 4.2: a confidentiality statement unless bound by professional secrecy.
+        return user.partner.professional_secrecy or user.confidentiality_signed_on is not None
+    return True
+
+
+def case_scope(user: User) -> sa.ColumnElement[bool]:
+    """SQL condition on `Case` selecting exactly the cases `user` may see."""
+    if not has_access(user) or user.role not in CASE_ROLES or not _may_act_in_cases(user):
+        return sa.false()
+    if user.role in ALL_CASES:
+        return sa.true()
+    if user.role is Role.CASE_MANAGER:
+        return Case.case_manager_id == user.id
+    is_member = sa.exists().where(
+        case_membership.c.case_id == Case.id, case_membership.c.user_id == user.id
+    )
+    if user.role is Role.INCIDENTAL_PROFESSIONAL:
+        return is_member
+    # Team member: a member of the case, and their partner on the case team.
+    partner_on_team = sa.exists().where(
+        case_team.c.case_id == Case.id, case_team.c.partner_id == user.partner_id
+    )
+    return sa.and_(is_member, partner_on_team)
+
+
+def visible_cases() -> sa.Select:
+    """Base query for case lists; callers add `.where(case_scope(user))`."""
+    return sa.select(Case)
+
+
+def can_view_case(user: User, case: Case) -> bool:
+    if user.role in ALL_CASES:
+        return has_access(user)
+    found = db.session.scalar(
+        sa.select(sa.literal(1)).where(Case.id == case.id, case_scope(user))
+    )
+    return found is not None
+
+
+def can_change_case(user: User, case: Case) -> bool:
+    # Everyone who may see a case may record in it ("kunnen daarin muteren"); a closed case is
+    # read-only.
+    return can_view_case(user, case) and not case.is_closed
+
+
+def can_view_entry(user: User, entry: CaseEntry) -> bool:
+    return can_view_case(user, entry.case)
+
+
+def _person_cases_condition(person: Person) -> sa.ColumnElement[bool]:
+    return Case.household_id == person.household_id
+
+
+def can_view_person(user: User, person: Person) -> bool:
+    if not has_access(user):
+        return False
+    if user.role in ALL_CASES or user.role in PERSON_LOOKUP:
+        return True
+    if user.role not in CASE_ROLES:
+        return False
+    found = db.session.scalar(
+        sa.select(sa.literal(1)).where(_person_cases_condition(person), case_scope(user)).limit(1)
+    )
+    return found is not None
+
+
+def can_change_person(user: User, person: Person) -> bool:
+    if user.role in PERSON_LOOKUP:
+        return False  # rectification goes through a request (AVG art. 16), not a direct edit
+    return can_view_person(user, person)
+
+
+# --- loaders used by views: check, answer 404 outside scope, and leave an audit entry ---------
+
+def record_read(
+    user: User, *, purpose: str, person: Optional[Person] = None, case: Optional[Case] = None
+) -> None:
+    """The audit entry of showing personal data to `user`."""
+    target_type, target = ("person", person) if person is not None else ("case", case)
+    audit.record(
+        audit.Action.READ,
+        user=user,
+        processing_activity="casusregie",
+        purpose=purpose,
+        person_id=person.id if person is not None else None,
+        case_id=case.id if case is not None else None,
+        object_type=target_type,
+        object_id=target.id,
+    )
+
+
+def load_case(user: User, case_id: int, *, change: bool = False, purpose: str) -> Case:
+    """The case, if `user` may see (or change) it; 404 otherwise. A read is audited here, a
+    change by the operation that makes it."""
+    case = db.session.get(Case, case_id)
+    allowed = case is not None and (
+        can_change_case(user, case) if change else can_view_case(user, case)
+    )
+    if not allowed:
+        abort(404)
+    if not change:
+        record_read(user, purpose=purpose, case=case)
+    return case
+
+
+def load_person(user: User, person_id: int, *, change: bool = False, purpose: str) -> Person:
+    person = db.session.get(Person, person_id)
+    allowed = person is not None and (
+        can_change_person(user, person) if change else can_view_person(user, person)
+    )
+    if not allowed:
+        abort(404)
+    if not change:
+        record_read(user, purpose=purpose, person=person)
+    return person

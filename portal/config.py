@@ -1,0 +1,73 @@
+"""The one module that reads the environment.
+
+Development defaults run on an embedded SQLite file with no set-up. In production
+(``PORTAL_ENV=production``) the app refuses to start without its secrets from the environment.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Development-only keys: visibly fake, never accepted in production (see `check_production`).
+DEV_SECRET_KEY = "dev-only-secret-key-not-for-production"
+DEV_ENCRYPTION_KEY = "ZGV2LW9ubHktZW5jcnlwdGlvbi1rZXktMzJieXRlcyE="  # base64 of 32 bytes
+DEV_LOOKUP_KEY = "dev-only-lookup-hash-key"
+
+
+def _env_list(name: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
+
+
+class Config:
+    PORTAL_ENV = os.environ.get("PORTAL_ENV", "development")
+    SECRET_KEY = os.environ.get("SECRET_KEY") or DEV_SECRET_KEY
+    # Fernet keys, newest first; older keys still decrypt so keys can be rotated.
+    ENCRYPTION_KEYS = _env_list("ENCRYPTION_KEYS") or [DEV_ENCRYPTION_KEY]
+    # Key of the HMAC that makes BSNs findable without storing them in the clear.
+    LOOKUP_KEY = os.environ.get("LOOKUP_KEY") or DEV_LOOKUP_KEY
+    SQLALCHEMY_DATABASE_URI = os.environ.get(
+        "DATABASE_URL", f"sqlite:///{ROOT / 'instance' / 'portal.sqlite'}"
+    )
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    # Demo mode shows demo accounts and their current TOTP code on the sign-in page.
+    DEMO = os.environ.get("PORTAL_DEMO") == "1"
+
+    BABEL_DEFAULT_LOCALE = "nl"
+    LANGUAGES = ("nl", "en")
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = PORTAL_ENV == "production"
+    REMEMBER_COOKIE_DURATION = 0
+    WTF_CSRF_ENABLED = True
+    WTF_CSRF_TIME_LIMIT = None  # the session itself expires after the idle timeout
+
+    IDLE_TIMEOUT_MINUTES = 15
+    LOGIN_MAX_FAILURES = 5  # per account, then locked
+    LOGIN_LOCKOUT_MINUTES = 15
+    LOGIN_RATE_LIMIT = 20  # attempts per address per window
+    LOGIN_RATE_WINDOW_MINUTES = 5
+    TOTP_ISSUER = "Regieteams Nijmegen"
+    ARGON2_FAST = False  # tests switch to cheap hashing parameters
+
+
+def check_production(config) -> None:
+    """Refuse to run in production with development secrets or in demo mode."""
+    if config.get("PORTAL_ENV") != "production":
+        return
+    missing = []
+    if config.get("SECRET_KEY") in (None, "", DEV_SECRET_KEY):
+        missing.append("SECRET_KEY")
+    keys = config.get("ENCRYPTION_KEYS") or []
+    if not keys or DEV_ENCRYPTION_KEY in keys:
+        missing.append("ENCRYPTION_KEYS")
+    if config.get("LOOKUP_KEY") in (None, "", DEV_LOOKUP_KEY):
+        missing.append("LOOKUP_KEY")
+    if missing:
+        raise RuntimeError(
+            "Production mode needs these settings from the environment: " + ", ".join(missing)
+        )
+    if config.get("DEMO"):
+        raise RuntimeError("Demo mode (PORTAL_DEMO=1) is not allowed in production mode.")

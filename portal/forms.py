@@ -1,0 +1,126 @@
+"""One WTForms class per form; labels and messages are translatable (Dutch first)."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
+
+from portal.models import EntryKind, Participation
+from portal.operations import RuleViolation, normalise_bsn
+
+
+def choices(pairs) -> list[SelectChoice]:
+    """Options for a SelectField from (value, label) pairs."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(
+        _l("E-mailadres"),
+        validators=[DataRequired(_l("Vul uw e-mailadres in.")), Email(_l("Dit is geen geldig e-mailadres.")), Length(max=200)],
+    )
+    password = PasswordField(
+        _l("Wachtwoord"),
+        validators=[DataRequired(_l("Vul uw wachtwoord in.")), Length(max=200)],
+    )
+
+
+class TotpForm(FlaskForm):
+    code = StringField(
+        _l("Code uit uw authenticator-app"),
+        validators=[
+            DataRequired(_l("Vul de code van zes cijfers in.")),
+            Regexp(r"^\s*\d{3}\s?\d{3}\s*$", message=_l("De code bestaat uit zes cijfers.")),
+        ],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+    )
+
+
+class EmptyForm(FlaskForm):
+    """A button that only needs CSRF protection (sign out, language switch)."""
+
+
+def _valid_bsn(form, field):
+    if field.data:
+        try:
+            normalise_bsn(field.data)
+        except RuleViolation as problem:
+            raise ValidationError(_l("Dit is geen geldig BSN (elfproef).")) from problem
+
+
+class PersonForm(FlaskForm):
+    given_name = StringField(
+        _l("Voornaam"), validators=[DataRequired(_l("Vul de voornaam in.")), Length(max=100)]
+    )
+    family_name = StringField(
+        _l("Achternaam"), validators=[DataRequired(_l("Vul de achternaam in.")), Length(max=100)]
+    )
+    birth_date = DateField(
+        _l("Geboortedatum"),
+        validators=[Optional()],
+        render_kw={"autocomplete": "off"},
+    )
+    bsn = StringField(
+        _l("BSN (optioneel)"),
+        validators=[Optional(), Length(max=20), _valid_bsn],
+        render_kw={"autocomplete": "off", "inputmode": "numeric"},
+    )
+    legal_representative_id = SelectField(
+        _l("Wettelijk vertegenwoordiger"), coerce=int, validate_choice=True
+    )
+
+    def validate_birth_date(self, field):
+        from datetime import date
+
+        if field.data and not (date(1900, 1, 1) <= field.data <= date.today()):
+            raise ValidationError(_l("Vul een geboortedatum in het verleden in."))
+
+
+class EntryForm(FlaskForm):
+    kind = SelectField(
+        _l("Soort"),
+        choices=[SelectChoice(kind.value) for kind in EntryKind],
+        validators=[DataRequired()],
+    )
+    domain_id = SelectField(_l("Leefgebied"), coerce=int, validators=[DataRequired()])
+    person_id = SelectField(_l("Betreft"), coerce=int)
+    text = TextAreaField(
+        _l("Tekst"),
+        validators=[DataRequired(_l("Vul een tekst in.")), Length(max=5000)],
+    )
+
+
+class PartnerForm(FlaskForm):
+    name = StringField(_l("Naam"), validators=[DataRequired(), Length(max=200)])
+    participation = SelectField(
+        _l("Deelname"), choices=[SelectChoice(p.value) for p in Participation]
+    )
+    is_municipal = BooleanField(_l("Gemeentelijk"))
+    professional_secrecy = BooleanField(_l("Gebonden aan beroepsgeheim"))
+    statutory_task = TextAreaField(_l("Wettelijke taak"), validators=[Length(max=2000)])
+
+    def __init__(self, *args, partner=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._partner = partner
+
+    def validate_name(self, field):
+        import sqlalchemy as sa
+
+        from portal.extensions import db
+        from portal.models import Partner
+
+        clash = db.session.scalar(
+            sa.select(Partner.id).where(Partner.name == field.data.strip(), Partner.id != self._partner.id)
+        )
+        if clash is not None:
+            raise ValidationError(_l("Er is al een partner met deze naam."))
