@@ -31,6 +31,7 @@ CASE_ROLES = ALL_CASES | {Role.TEAM_MEMBER, Role.CASE_MANAGER, Role.INCIDENTAL_P
 # The privacy desk finds persons to register and answer their requests (AVG art. 12-21); what a
 # specific request needs beyond that is granted by the requests package through this module.
 PERSON_LOOKUP = frozenset({Role.PRIVACY_DESK})
+PERSON_ROLES = CASE_ROLES | PERSON_LOOKUP
 
 
 def has_access(user: Optional[User]) -> bool:

@@ -56,7 +56,7 @@ def dashboard():
 
 
 @bp.route("/cases")
-@login_required
+@role_required(*access.CASE_ROLES)
 def case_list():
     # The list shows no personal data (reference, wijk, phase), so it is not a read of a file.
     cases = db.session.scalars(
@@ -91,7 +91,7 @@ def _kind_label(kind: EntryKind) -> str:
 
 
 @bp.route("/cases/<int:case_id>")
-@login_required
+@role_required(*access.CASE_ROLES)
 def case_detail(case_id: int):
     case = access.load_case(current_user, case_id, purpose="casus inzien")
     db.session.commit()
@@ -114,7 +114,7 @@ def _render_case(case: Case, form: EntryForm, status: int = 200):
 
 
 @bp.route("/cases/<int:case_id>/entries", methods=["POST"])
-@login_required
+@role_required(*access.CASE_ROLES)
 def add_entry(case_id: int):
     case = access.load_case(current_user, case_id, change=True, purpose="kerngegevens vastleggen")
     form = _entry_form(case)
@@ -140,7 +140,7 @@ def add_entry(case_id: int):
 
 
 @bp.route("/persons/<int:person_id>")
-@login_required
+@role_required(*access.PERSON_ROLES)
 def person_detail(person_id: int):
     person = access.load_person(current_user, person_id, purpose="betrokkene inzien")
     cases = db.session.scalars(
@@ -168,7 +168,7 @@ def _person_form(person: Person, **kwargs) -> PersonForm:
 
 
 @bp.route("/persons/<int:person_id>/edit", methods=["GET", "POST"])
-@login_required
+@role_required(*access.CASE_ROLES)
 def person_edit(person_id: int):
     person = access.load_person(current_user, person_id, change=True, purpose="NAW bijwerken")
     if request.method == "GET":
