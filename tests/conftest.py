@@ -24,7 +24,7 @@ def database_url(tmp_path_factory) -> str:
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
 
 
-def test_config(url: str) -> dict:
+def config_for(url: str) -> dict:
     return {
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": url,
@@ -40,7 +40,7 @@ def test_config(url: str) -> dict:
 
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
-    application = create_app(test_config(database_url(tmp_path_factory)))
+    application = create_app(config_for(database_url(tmp_path_factory)))
     with application.app_context():
         _db.drop_all()
         _db.create_all()
