@@ -1,6 +1,8 @@
 """One WTForms class per form; labels and messages are translatable (Dutch first)."""
 from __future__ import annotations
 
+import re
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -24,7 +26,23 @@ def choices(pairs) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
-class LoginForm(FlaskForm):
+# Control characters never belong in a form (and PostgreSQL cannot store NUL in text).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+class PortalForm(FlaskForm):
+    """Base of every form: refuses control characters in any text with a message on the field."""
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        for field in self:
+            if isinstance(field.data, str) and _CONTROL.search(field.data):
+                field.errors = [*field.errors, _l("Deze tekst bevat niet toegestane tekens.")]
+                valid = False
+        return valid
+
+
+class LoginForm(PortalForm):
     email = EmailField(
         _l("E-mailadres"),
         validators=[DataRequired(_l("Vul uw e-mailadres in.")), Email(_l("Dit is geen geldig e-mailadres.")), Length(max=200)],
@@ -35,7 +53,7 @@ class LoginForm(FlaskForm):
     )
 
 
-class TotpForm(FlaskForm):
+class TotpForm(PortalForm):
     code = StringField(
         _l("Code uit uw authenticator-app"),
         validators=[
@@ -46,7 +64,7 @@ class TotpForm(FlaskForm):
     )
 
 
-class EmptyForm(FlaskForm):
+class EmptyForm(PortalForm):
     """A button that only needs CSRF protection (sign out, language switch)."""
 
 
@@ -58,7 +76,7 @@ def _valid_bsn(form, field):
             raise ValidationError(_l("Dit is geen geldig BSN (elfproef).")) from problem
 
 
-class PersonForm(FlaskForm):
+class PersonForm(PortalForm):
     given_name = StringField(
         _l("Voornaam"), validators=[DataRequired(_l("Vul de voornaam in.")), Length(max=100)]
     )
@@ -86,7 +104,7 @@ class PersonForm(FlaskForm):
             raise ValidationError(_l("Vul een geboortedatum in het verleden in."))
 
 
-class EntryForm(FlaskForm):
+class EntryForm(PortalForm):
     kind = SelectField(
         _l("Soort"),
         choices=[SelectChoice(kind.value) for kind in EntryKind],
@@ -100,7 +118,7 @@ class EntryForm(FlaskForm):
     )
 
 
-class PartnerForm(FlaskForm):
+class PartnerForm(PortalForm):
     name = StringField(_l("Naam"), validators=[DataRequired(), Length(max=200)])
     participation = SelectField(
         _l("Deelname"), choices=[SelectChoice(p.value) for p in Participation]
