@@ -15,6 +15,12 @@ from portal.crypto import EncryptedText
 from portal.extensions import db
 
 
+# Literal boolean defaults read the same on SQLite (3.23+) and PostgreSQL, so the models and the
+# migrations compare equal on both.
+FALSE = sa.text("false")
+TRUE = sa.text("true")
+
+
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -47,10 +53,10 @@ class Partner(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(sa.String(40), unique=True)
     name: Mapped[str] = mapped_column(sa.String(200), unique=True)
-    is_municipal: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    is_municipal: Mapped[bool] = mapped_column(default=False, server_default=FALSE)
     # Bound by professional secrecy (medical: Wgbo; social work by its professional code,
     # Privacyprotocol art. 5): shares only with consent or a conflict of duties.
-    professional_secrecy: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    professional_secrecy: Mapped[bool] = mapped_column(default=False, server_default=FALSE)
     participation: Mapped[Participation] = mapped_column(_enum(Participation, "participation"))
     # Privacyprotocol art. 2 sub 3: the statutory task a public-task basis can rest on.
     statutory_task: Mapped[Optional[str]] = mapped_column(sa.Text)
@@ -68,8 +74,8 @@ class DataDomain(db.Model):
     code: Mapped[str] = mapped_column(sa.String(40), unique=True)
     name_nl: Mapped[str] = mapped_column(sa.String(120))
     name_en: Mapped[str] = mapped_column(sa.String(120))
-    special_category: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
-    criminal: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    special_category: Mapped[bool] = mapped_column(default=False, server_default=FALSE)
+    criminal: Mapped[bool] = mapped_column(default=False, server_default=FALSE)
 
 
 class Household(db.Model):
@@ -174,13 +180,13 @@ class User(db.Model):
     # Convenant art. 4.2: incidental professionals sign a confidentiality statement.
     confidentiality_signed_on: Mapped[Optional[date]]
     totp_secret: Mapped[Optional[str]] = mapped_column(EncryptedText)
-    totp_confirmed: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    totp_confirmed: Mapped[bool] = mapped_column(default=False, server_default=FALSE)
     totp_last_step: Mapped[Optional[int]]  # a code is accepted once
     failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
     locked_until: Mapped[Optional[datetime]] = mapped_column(sa.DateTime(timezone=True))
     # Raised by "sign out everywhere": every older session stops being valid.
     session_version: Mapped[int] = mapped_column(default=1, server_default="1")
-    active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    active: Mapped[bool] = mapped_column(default=True, server_default=TRUE)
     last_login_at: Mapped[Optional[datetime]] = mapped_column(sa.DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
 

@@ -1,0 +1,77 @@
+"""Migrations: upgrade from empty to head on the suite's database kind (SQLite, or PostgreSQL when
+DATABASE_URL points there), and the models match the head revision."""
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+import sqlalchemy as sa
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config as AlembicConfig
+from alembic.migration import MigrationContext
+
+from portal.cli import MIGRATIONS
+from portal.extensions import db
+
+
+@pytest.fixture
+def empty_database(tmp_path):
+    url = os.environ.get("DATABASE_URL")
+    if not url or url.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path / 'migrations.sqlite'}"
+        return
+    server = sa.engine.make_url(url)
+    name = f"migrations_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _alembic(url: str) -> AlembicConfig:
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def test_upgrade_to_head_matches_the_models_and_downgrades(empty_database):
+    config = _alembic(empty_database)
+    command.upgrade(config, "head")
+    engine = sa.create_engine(empty_database)
+    try:
+        with engine.connect() as connection:
+            context = MigrationContext.configure(
+                connection, opts={"compare_type": True, "compare_server_default": True}
+            )
+            differences = compare_metadata(context, db.metadata)
+            tables = set(sa.inspect(connection).get_table_names())
+        assert differences == [], f"models and migrations differ: {differences}"
+        assert set(db.metadata.tables) <= tables
+        command.downgrade(config, "base")
+        with engine.connect() as connection:
+            assert set(sa.inspect(connection).get_table_names()) <= {"alembic_version"}
+    finally:
+        engine.dispose()
+
+
+def test_head_enforces_the_case_phase_rules(empty_database):
+    command.upgrade(_alembic(empty_database), "head")
+    engine = sa.create_engine(empty_database)
+    try:
+        with engine.connect() as connection:
+            checks = {
+                check["name"]
+                for check in sa.inspect(connection).get_check_constraints("regie_case")
+            }
+        assert {"ck_regie_case_phase_range", "ck_regie_case_not_picked_up_stays_early",
+                "ck_regie_case_decided_from_phase_4"} <= checks
+    finally:
+        engine.dispose()
