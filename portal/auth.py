@@ -2,11 +2,12 @@
 
 Plain functions, tested without HTTP; `portal/auth_views.py` only wires them to forms.
 """
+
 from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Optional
 
 import pyotp
@@ -70,7 +71,7 @@ class SignInResult:
 def _aware(moment: Optional[datetime]) -> Optional[datetime]:
     # SQLite hands back naive datetimes; everything here is UTC.
     if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=timezone.utc)
+        return moment.replace(tzinfo=UTC)
     return moment
 
 
@@ -92,17 +93,24 @@ def note_attempt(address: str) -> None:
 
 
 def find_user(email: str) -> Optional[User]:
-    return db.session.scalar(sa.select(User).where(sa.func.lower(User.email) == email.lower().strip()))
+    return db.session.scalar(
+        sa.select(User).where(sa.func.lower(User.email) == email.lower().strip())
+    )
 
 
 def register_failure(user: User) -> None:
     user.failed_logins += 1
     if user.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
-        user.locked_until = utcnow() + timedelta(minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"])
+        user.locked_until = utcnow() + timedelta(
+            minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"]
+        )
         user.failed_logins = 0
     audit.record(
-        audit.Action.SIGN_IN_FAILED, user=user, processing_activity="aanmelden",
-        purpose="beveiliging", confidentiality=audit.Confidentiality.NORMAL,
+        audit.Action.SIGN_IN_FAILED,
+        user=user,
+        processing_activity="aanmelden",
+        purpose="beveiliging",
+        confidentiality=audit.Confidentiality.NORMAL,
     )
 
 
@@ -143,7 +151,9 @@ def provisioning_uri(user: User, secret: str) -> str:
     )
 
 
-def check_totp(user: User, code: str, secret: Optional[str] = None, at: Optional[datetime] = None) -> bool:
+def check_totp(
+    user: User, code: str, secret: Optional[str] = None, at: Optional[datetime] = None
+) -> bool:
     """A six-digit code of this or the neighbouring 30-second step, each step usable once."""
     secret = secret or user.totp_secret
     code = (code or "").strip().replace(" ", "")
@@ -166,7 +176,10 @@ def complete_sign_in(user: User) -> None:
     user.locked_until = None
     user.last_login_at = utcnow()
     audit.record(
-        audit.Action.SIGN_IN, user=user, processing_activity="aanmelden", purpose="beveiliging",
+        audit.Action.SIGN_IN,
+        user=user,
+        processing_activity="aanmelden",
+        purpose="beveiliging",
         confidentiality=audit.Confidentiality.NORMAL,
     )
 
@@ -175,8 +188,11 @@ def sign_out_everywhere(user: User) -> None:
     """Every session of this account, on every device, stops being valid."""
     user.session_version += 1
     audit.record(
-        audit.Action.SIGN_OUT, user=user, processing_activity="aanmelden",
-        purpose="overal afmelden", confidentiality=audit.Confidentiality.NORMAL,
+        audit.Action.SIGN_OUT,
+        user=user,
+        processing_activity="aanmelden",
+        purpose="overal afmelden",
+        confidentiality=audit.Confidentiality.NORMAL,
     )
 
 

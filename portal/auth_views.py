@@ -1,4 +1,5 @@
 """Staff sign-in pages: password, then TOTP (enrolment by QR on first sign-in)."""
+
 from __future__ import annotations
 
 import io
@@ -40,7 +41,12 @@ def _load_user(session_id: str):
 
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and not urlsplit(target).netloc
+    ):
         return target
     return url_for("portal.dashboard")
 
@@ -59,7 +65,9 @@ def login():
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
-        result = auth.check_first_factor(form.email.data, form.password.data, request.remote_addr or "?")
+        result = auth.check_first_factor(
+            form.email.data, form.password.data, request.remote_addr or "?"
+        )
         db.session.commit()
         if result.outcome is auth.Outcome.OK:
             session.clear()
@@ -157,10 +165,14 @@ def enrol():
             user.totp_secret = secret
             user.totp_confirmed = True
             return _finish(user)
-        form.code.errors.append(_("Deze code klopt niet. Scan de QR-code opnieuw en probeer het nog eens."))
+        form.code.errors.append(
+            _("Deze code klopt niet. Scan de QR-code opnieuw en probeer het nog eens.")
+        )
     uri = auth.provisioning_uri(user, secret)
     buffer = io.BytesIO()
-    segno.make(uri, error="m").save(buffer, kind="svg", scale=5, xmldecl=False, title=_("QR-code voor uw authenticator-app"))
+    segno.make(uri, error="m").save(
+        buffer, kind="svg", scale=5, xmldecl=False, title=_("QR-code voor uw authenticator-app")
+    )
     return render_template(
         "auth/enrol.html", form=form, qr_svg=buffer.getvalue().decode("utf-8"), secret=secret
     )

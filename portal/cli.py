@@ -2,6 +2,7 @@
 
 Commands reuse the operations the views use and commit once.
 """
+
 from __future__ import annotations
 
 import sys
@@ -60,7 +61,9 @@ def audit_verify() -> None:
     if problem is None:
         click.echo("Audit chain intact.")
         return
-    click.echo(f"Audit chain broken at row {problem.seq} ({problem.kind}): {problem.message}", err=True)
+    click.echo(
+        f"Audit chain broken at row {problem.seq} ({problem.kind}): {problem.message}", err=True
+    )
     sys.exit(1)
 
 

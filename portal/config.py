@@ -35,6 +35,7 @@ class Config:
     DEMO = os.environ.get("PORTAL_DEMO") == "1"
 
     BABEL_DEFAULT_LOCALE = "nl"
+    BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "translations")
     LANGUAGES = ("nl", "en")
 
     SESSION_COOKIE_HTTPONLY = True

@@ -1,4 +1,5 @@
 """Error pages in plain language; never a stack trace."""
+
 from __future__ import annotations
 
 from flask import jsonify, render_template, request
@@ -17,7 +18,9 @@ def _messages() -> dict[int, str]:
         405: _("Deze actie is hier niet mogelijk."),
         413: _("Wat u verstuurde is te groot."),
         429: _("Te veel verzoeken. Wacht een paar minuten en probeer het opnieuw."),
-        500: _("Er ging iets mis aan onze kant. Er is niets opgeslagen. Probeer het later opnieuw."),
+        500: _(
+            "Er ging iets mis aan onze kant. Er is niets opgeslagen. Probeer het later opnieuw."
+        ),
     }
 
 
@@ -37,8 +40,12 @@ def init_app(app) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(error):
         return render_error(
-            400, "csrf",
-            _("Het formulier is verlopen of onvolledig. Laad de pagina opnieuw en probeer het nog eens."),
+            400,
+            "csrf",
+            _(
+                "Het formulier is verlopen of onvolledig. "
+                "Laad de pagina opnieuw en probeer het nog eens."
+            ),
         )
 
     @app.errorhandler(HTTPException)

@@ -1,4 +1,5 @@
 """One WTForms class per form; labels and messages are translatable (Dutch first)."""
+
 from __future__ import annotations
 
 import re
@@ -45,7 +46,11 @@ class PortalForm(FlaskForm):
 class LoginForm(PortalForm):
     email = EmailField(
         _l("E-mailadres"),
-        validators=[DataRequired(_l("Vul uw e-mailadres in.")), Email(_l("Dit is geen geldig e-mailadres.")), Length(max=200)],
+        validators=[
+            DataRequired(_l("Vul uw e-mailadres in.")),
+            Email(_l("Dit is geen geldig e-mailadres.")),
+            Length(max=200),
+        ],
     )
     password = PasswordField(
         _l("Wachtwoord"),
@@ -138,7 +143,9 @@ class PartnerForm(PortalForm):
         from portal.models import Partner
 
         clash = db.session.scalar(
-            sa.select(Partner.id).where(Partner.name == field.data.strip(), Partner.id != self._partner.id)
+            sa.select(Partner.id).where(
+                Partner.name == field.data.strip(), Partner.id != self._partner.id
+            )
         )
         if clash is not None:
             raise ValidationError(_l("Er is al een partner met deze naam."))

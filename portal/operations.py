@@ -1,5 +1,6 @@
 """State changes on the shared model. Each flushes and writes its audit entry but never commits:
 the view or CLI command that calls it commits once (HOUSE-STYLE)."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -86,8 +87,13 @@ def create_person(
     db.session.add(person)
     db.session.flush()
     audit.record(
-        audit.Action.CREATE, user=actor, person_id=person.id, object_type="person",
-        object_id=person.id, processing_activity="casusregie", purpose="vastleggen betrokkene",
+        audit.Action.CREATE,
+        user=actor,
+        person_id=person.id,
+        object_type="person",
+        object_id=person.id,
+        processing_activity="casusregie",
+        purpose="vastleggen betrokkene",
     )
     return person
 
@@ -103,7 +109,9 @@ def update_person(
     legal_representative: Optional[Person] = None,
 ) -> Person:
     if legal_representative is not None and legal_representative.id == person.id:
-        raise RuleViolation("own_representative", "Iemand kan niet zijn eigen vertegenwoordiger zijn.")
+        raise RuleViolation(
+            "own_representative", "Iemand kan niet zijn eigen vertegenwoordiger zijn."
+        )
     person.given_name = given_name.strip()
     person.family_name = family_name.strip()
     person.birth_date = birth_date
@@ -112,8 +120,13 @@ def update_person(
     person.updated_at = utcnow()
     db.session.flush()
     audit.record(
-        audit.Action.UPDATE, user=actor, person_id=person.id, object_type="person",
-        object_id=person.id, processing_activity="casusregie", purpose="bijwerken NAW-gegevens",
+        audit.Action.UPDATE,
+        user=actor,
+        person_id=person.id,
+        object_type="person",
+        object_id=person.id,
+        processing_activity="casusregie",
+        purpose="bijwerken NAW-gegevens",
     )
     return person
 
@@ -156,8 +169,13 @@ def add_entry(
     db.session.add(entry)
     db.session.flush()
     audit.record(
-        audit.Action.CREATE, user=actor, case_id=case.id, person_id=entry.person_id,
-        object_type="case_entry", object_id=entry.id, processing_activity="casusregie",
+        audit.Action.CREATE,
+        user=actor,
+        case_id=case.id,
+        person_id=entry.person_id,
+        object_type="case_entry",
+        object_id=entry.id,
+        processing_activity="casusregie",
         purpose="vastleggen kerngegevens",
     )
     return entry
@@ -182,8 +200,13 @@ def decide(actor: User, case: Case, decision: Decision) -> Case:
         case.phase = Phase.ASSIGNMENT
     db.session.flush()
     audit.record(
-        audit.Action.UPDATE, user=actor, case_id=case.id, object_type="case", object_id=case.id,
-        processing_activity="casusregie", purpose=f"besluit: {decision.value}",
+        audit.Action.UPDATE,
+        user=actor,
+        case_id=case.id,
+        object_type="case",
+        object_id=case.id,
+        processing_activity="casusregie",
+        purpose=f"besluit: {decision.value}",
     )
     return case
 
@@ -198,8 +221,13 @@ def advance_phase(actor: User, case: Case) -> Case:
     case.phase += 1
     db.session.flush()
     audit.record(
-        audit.Action.UPDATE, user=actor, case_id=case.id, object_type="case", object_id=case.id,
-        processing_activity="casusregie", purpose=f"naar fase {case.phase}",
+        audit.Action.UPDATE,
+        user=actor,
+        case_id=case.id,
+        object_type="case",
+        object_id=case.id,
+        processing_activity="casusregie",
+        purpose=f"naar fase {case.phase}",
     )
     return case
 
@@ -212,8 +240,13 @@ def close_case(actor: User, case: Case, on: Optional[date] = None) -> Case:
     case.closed_on = on or date.today()
     db.session.flush()
     audit.record(
-        audit.Action.UPDATE, user=actor, case_id=case.id, object_type="case", object_id=case.id,
-        processing_activity="casusregie", purpose="casus afsluiten",
+        audit.Action.UPDATE,
+        user=actor,
+        case_id=case.id,
+        object_type="case",
+        object_id=case.id,
+        processing_activity="casusregie",
+        purpose="casus afsluiten",
     )
     return case
 
@@ -235,8 +268,12 @@ def update_partner(
     partner.statutory_task = statutory_task
     db.session.flush()
     audit.record(
-        audit.Action.UPDATE, user=actor, object_type="partner", object_id=partner.id,
-        processing_activity="beheer", purpose="partnergegevens bijwerken",
+        audit.Action.UPDATE,
+        user=actor,
+        object_type="partner",
+        object_id=partner.id,
+        processing_activity="beheer",
+        purpose="partnergegevens bijwerken",
         confidentiality=audit.Confidentiality.NORMAL,
     )
     return partner

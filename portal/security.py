@@ -1,7 +1,8 @@
 """Security headers, the idle timeout and no caching of personal data."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask import current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
@@ -20,14 +21,18 @@ def init_app(app) -> None:
         # Privacy: a screen left open does not stay signed in (15 minutes without activity).
         if request.endpoint == "static" or not current_user.is_authenticated:
             return None
-        now = datetime.now(timezone.utc).timestamp()
+        now = datetime.now(UTC).timestamp()
         last_seen = session.get("last_seen")
         limit = current_app.config["IDLE_TIMEOUT_MINUTES"] * 60
         if last_seen is not None and now - last_seen > limit:
             logout_user()
             session.clear()
-            flash(_("U was een tijd niet actief en bent daarom afgemeld. Meld u opnieuw aan."), "info")
-            return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
+            flash(
+                _("U was een tijd niet actief en bent daarom afgemeld. Meld u opnieuw aan."), "info"
+            )
+            return redirect(
+                url_for("auth.login", next=request.full_path if request.method == "GET" else None)
+            )
         session["last_seen"] = now
         return None
 

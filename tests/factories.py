@@ -1,4 +1,5 @@
 """Small factories for tests. They flush (never commit) and need an app context."""
+
 from __future__ import annotations
 
 import itertools
@@ -28,7 +29,10 @@ PASSWORD = "correct horse battery staple"
 def partner(**overrides) -> Partner:
     n = next(_counter)
     values = dict(
-        code=f"p{n}", name=f"Partner {n}", participation=Participation.CORE, is_municipal=False,
+        code=f"p{n}",
+        name=f"Partner {n}",
+        participation=Participation.CORE,
+        is_municipal=False,
         professional_secrecy=False,
     )
     values.update(overrides)
@@ -48,7 +52,9 @@ def domain(**overrides) -> DataDomain:
     return obj
 
 
-def user(role: Role = Role.PROCESREGISSEUR, partner_obj: Partner | None = None, **overrides) -> User:
+def user(
+    role: Role = Role.PROCESREGISSEUR, partner_obj: Partner | None = None, **overrides
+) -> User:
     n = next(_counter)
     values = dict(
         email=f"user{n}@test.example",
@@ -69,7 +75,9 @@ def user(role: Role = Role.PROCESREGISSEUR, partner_obj: Partner | None = None, 
 
 def household(**overrides) -> Household:
     n = next(_counter)
-    values = dict(street="Teststraat", house_number=str(n), postcode="6541AA", city="Nijmegen", wijk="Hatert")
+    values = dict(
+        street="Teststraat", house_number=str(n), postcode="6541AA", city="Nijmegen", wijk="Hatert"
+    )
     values.update(overrides)
     obj = Household(**values)
     db.session.add(obj)
@@ -78,7 +86,9 @@ def household(**overrides) -> Household:
 
 
 def person(household_obj: Household | None = None, **overrides):
-    values = dict(given_name="Sam", family_name=f"Jansen{next(_counter)}", birth_date=date(1980, 5, 1))
+    values = dict(
+        given_name="Sam", family_name=f"Jansen{next(_counter)}", birth_date=date(1980, 5, 1)
+    )
     values.update(overrides)
     return operations.create_person(None, household_obj or household(), **values)
 

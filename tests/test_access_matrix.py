@@ -5,6 +5,7 @@ Privacyreglement VIS2, *Toegang tot het werksysteem*: procesregisseur and manage
 see all cases; team members only the cases they are directly involved in; case managers only their
 own case; O&S (statistics) no personal data; out of scope answers 404.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -18,7 +19,10 @@ from tests import factories as f
 ANON = "anonymous"
 ROLES = [ANON, *Role]
 CASE_ROLES = {
-    Role.PROCESREGISSEUR, Role.MANAGEMENT_ASSISTANT, Role.TEAM_MEMBER, Role.CASE_MANAGER,
+    Role.PROCESREGISSEUR,
+    Role.MANAGEMENT_ASSISTANT,
+    Role.TEAM_MEMBER,
+    Role.CASE_MANAGER,
     Role.INCIDENTAL_PROFESSIONAL,
 }
 ALL_CASES = {Role.PROCESREGISSEUR, Role.MANAGEMENT_ASSISTANT}
@@ -67,22 +71,34 @@ def world(seed) -> World:
         )
         domain = f.domain()
         return_value = World(
-            users=users, own_case=own.id, other_case=other.id, own_person=own_person.id,
-            other_person=other_person.id, partner=team_partner.id, domain=domain.id,
+            users=users,
+            own_case=own.id,
+            other_case=other.id,
+            own_person=own_person.id,
+            other_person=other_person.id,
+            partner=team_partner.id,
+            domain=domain.id,
         )
     return return_value
 
 
 def entry_data(world: World) -> dict:
     return {
-        "kind": EntryKind.PROGRESS.value, "domain_id": world.domain, "person_id": 0,
+        "kind": EntryKind.PROGRESS.value,
+        "domain_id": world.domain,
+        "person_id": 0,
         "text": "Afspraak met de woningcorporatie gemaakt.",
     }
 
 
 def person_data(world: World) -> dict:
-    return {"given_name": "Sam", "family_name": "Jansen", "birth_date": "", "bsn": "",
-            "legal_representative_id": 0}
+    return {
+        "given_name": "Sam",
+        "family_name": "Jansen",
+        "birth_date": "",
+        "bsn": "",
+        "legal_representative_id": 0,
+    }
 
 
 def partner_data(world: World) -> dict:
@@ -120,38 +136,66 @@ def _signed_in(role, ok, anon=302):
 # endpoint -> (method, url(world, scope), data(world) or None, expected(role, scope))
 RULES = {
     "static": ("GET", lambda w, s: "/static/portal.css", None, lambda r, s: 200),
-    "i18n.switch_language": ("POST", lambda w, s: "/language/en", lambda w: {"next": "/"},
-                             lambda r, s: 302),
+    "i18n.switch_language": (
+        "POST",
+        lambda w, s: "/language/en",
+        lambda w: {"next": "/"},
+        lambda r, s: 302,
+    ),
     "auth.login": ("GET", lambda w, s: "/auth/login", None, lambda r, s: _signed_in(r, 302, 200)),
     "auth.second_factor": ("GET", lambda w, s: "/auth/code", None, lambda r, s: 302),
     "auth.enrol": ("GET", lambda w, s: "/auth/enrol", None, lambda r, s: 302),
     "auth.logout": ("POST", lambda w, s: "/auth/logout", lambda w: {}, lambda r, s: 302),
-    "auth.logout_everywhere": ("POST", lambda w, s: "/auth/logout-everywhere", lambda w: {},
-                               lambda r, s: 302),
+    "auth.logout_everywhere": (
+        "POST",
+        lambda w, s: "/auth/logout-everywhere",
+        lambda w: {},
+        lambda r, s: 302,
+    ),
     "portal.index": ("GET", lambda w, s: "/", None, lambda r, s: 302),
     "portal.dashboard": ("GET", lambda w, s: "/dashboard", None, lambda r, s: _signed_in(r, 200)),
-    "portal.case_list": ("GET", lambda w, s: "/cases", None,
-                         lambda r, s: _case_status(r, "own", 200)),
+    "portal.case_list": (
+        "GET",
+        lambda w, s: "/cases",
+        None,
+        lambda r, s: _case_status(r, "own", 200),
+    ),
     "portal.case_detail": (
-        "GET", lambda w, s: f"/cases/{w.own_case if s == 'own' else w.other_case}", None,
+        "GET",
+        lambda w, s: f"/cases/{w.own_case if s == 'own' else w.other_case}",
+        None,
         lambda r, s: _case_status(r, s, 200),
     ),
     "portal.add_entry": (
-        "POST", lambda w, s: f"/cases/{w.own_case if s == 'own' else w.other_case}/entries",
-        entry_data, lambda r, s: _case_status(r, s, 302),
+        "POST",
+        lambda w, s: f"/cases/{w.own_case if s == 'own' else w.other_case}/entries",
+        entry_data,
+        lambda r, s: _case_status(r, s, 302),
     ),
     "portal.person_detail": (
-        "GET", lambda w, s: f"/persons/{w.own_person if s == 'own' else w.other_person}", None,
+        "GET",
+        lambda w, s: f"/persons/{w.own_person if s == 'own' else w.other_person}",
+        None,
         _person_view_status,
     ),
     "portal.person_edit": (
-        "POST", lambda w, s: f"/persons/{w.own_person if s == 'own' else w.other_person}/edit",
-        person_data, lambda r, s: _case_status(r, s, 302),
+        "POST",
+        lambda w, s: f"/persons/{w.own_person if s == 'own' else w.other_person}/edit",
+        person_data,
+        lambda r, s: _case_status(r, s, 302),
     ),
-    "portal.partner_list": ("GET", lambda w, s: "/partners", None,
-                            lambda r, s: _admin_status(r, 200)),
-    "portal.partner_edit": ("POST", lambda w, s: f"/partners/{w.partner}/edit", partner_data,
-                            lambda r, s: _admin_status(r, 302)),
+    "portal.partner_list": (
+        "GET",
+        lambda w, s: "/partners",
+        None,
+        lambda r, s: _admin_status(r, 200),
+    ),
+    "portal.partner_edit": (
+        "POST",
+        lambda w, s: f"/partners/{w.partner}/edit",
+        partner_data,
+        lambda r, s: _admin_status(r, 302),
+    ),
 }
 
 
@@ -178,5 +222,7 @@ def test_route_answers_each_role_as_the_policy_says(endpoint, app, client, auth,
             want = expected(role, scope)
             if response.status_code != want:
                 name = role if role == ANON else role.value
-                failures.append(f"{name}/{scope}: {method} {url} -> {response.status_code}, want {want}")
+                failures.append(
+                    f"{name}/{scope}: {method} {url} -> {response.status_code}, want {want}"
+                )
     assert not failures, "\n".join(failures)

@@ -1,9 +1,10 @@
 """Staff sign-in: password + TOTP, enrolment by QR, lock-out, rate limit, idle timeout, sign-out
 everywhere, and no access without a VOG (Privacyreglement, Toegang)."""
+
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pyotp
 import pytest
@@ -24,7 +25,7 @@ def _password_step(client, email, password=f.PASSWORD, **kw):
 
 def _code(secret: str, offset_steps: int = 0) -> str:
     totp = pyotp.TOTP(secret)
-    return totp.at(datetime.now(timezone.utc) + timedelta(seconds=30 * offset_steps))
+    return totp.at(datetime.now(UTC) + timedelta(seconds=30 * offset_steps))
 
 
 def _fresh(user_id: int) -> User:
@@ -68,7 +69,7 @@ def test_repeated_failures_lock_the_account(app, client, seed):
 
 def test_lock_ends_after_the_lockout_period(client, seed):
     with seed():
-        user = f.user(locked_until=datetime.now(timezone.utc) - timedelta(minutes=1))
+        user = f.user(locked_until=datetime.now(UTC) - timedelta(minutes=1))
     response = _password_step(client, user.email)
     assert response.status_code == 302
 
@@ -161,7 +162,10 @@ def test_rate_limit_per_address(app, client, seed, monkeypatch):
     assert response.status_code == 429
     assert "Te veel pogingen" in response.get_data(as_text=True)
     other = app.test_client()
-    assert _password_step(other, user.email, environ_base={"REMOTE_ADDR": "10.9.8.7"}).status_code == 302
+    assert (
+        _password_step(other, user.email, environ_base={"REMOTE_ADDR": "10.9.8.7"}).status_code
+        == 302
+    )
 
 
 def test_idle_timeout_signs_out(app, client, auth, seed):
@@ -202,7 +206,9 @@ def test_sign_out_everywhere_ends_other_sessions(app, seed):
 def test_next_parameter_cannot_leave_the_site(client, seed):
     with seed():
         user = f.user()
-    client.post("/auth/login?next=//evil.example/x", data={"email": user.email, "password": f.PASSWORD})
+    client.post(
+        "/auth/login?next=//evil.example/x", data={"email": user.email, "password": f.PASSWORD}
+    )
     response = client.post("/auth/code", data={"code": _code(user.totp_secret)})
     assert response.headers["Location"].endswith("/dashboard")
 
@@ -210,7 +216,9 @@ def test_next_parameter_cannot_leave_the_site(client, seed):
 def test_demo_accounts_only_in_demo_mode(app, client, seed, monkeypatch):
     with seed():
         f.user(email="procesregisseur@demo.regieteam.test")
-    assert "procesregisseur@demo.regieteam.test" not in client.get("/auth/login").get_data(as_text=True)
+    assert "procesregisseur@demo.regieteam.test" not in client.get("/auth/login").get_data(
+        as_text=True
+    )
     monkeypatch.setitem(app.config, "DEMO", True)
     page = client.get("/auth/login").get_data(as_text=True)
     assert "procesregisseur@demo.regieteam.test" in page
@@ -219,18 +227,25 @@ def test_demo_accounts_only_in_demo_mode(app, client, seed, monkeypatch):
 @pytest.mark.parametrize("missing", ["SECRET_KEY", "ENCRYPTION_KEYS", "LOOKUP_KEY"])
 def test_production_refuses_to_start_without_secrets(missing):
     config = config_for("sqlite://") | {
-        "PORTAL_ENV": "production", "SECRET_KEY": "s" * 32, "LOOKUP_KEY": "l" * 32,
+        "PORTAL_ENV": "production",
+        "SECRET_KEY": "s" * 32,
+        "LOOKUP_KEY": "l" * 32,
         "ENCRYPTION_KEYS": ["bm90LWEtZGV2LWtleS1idXQtYS10ZXN0LWtleSEhISE="],
     }
-    config[missing] = DEV_SECRET_KEY if missing == "SECRET_KEY" else ([] if missing == "ENCRYPTION_KEYS" else "")
+    config[missing] = (
+        DEV_SECRET_KEY if missing == "SECRET_KEY" else ([] if missing == "ENCRYPTION_KEYS" else "")
+    )
     with pytest.raises(RuntimeError, match=missing):
         create_app(config)
 
 
 def test_production_refuses_demo_mode():
     config = config_for("sqlite://") | {
-        "PORTAL_ENV": "production", "SECRET_KEY": "s" * 32, "LOOKUP_KEY": "l" * 32,
-        "ENCRYPTION_KEYS": ["bm90LWEtZGV2LWtleS1idXQtYS10ZXN0LWtleSEhISE="], "DEMO": True,
+        "PORTAL_ENV": "production",
+        "SECRET_KEY": "s" * 32,
+        "LOOKUP_KEY": "l" * 32,
+        "ENCRYPTION_KEYS": ["bm90LWEtZGV2LWtleS1idXQtYS10ZXN0LWtleSEhISE="],
+        "DEMO": True,
     }
     with pytest.raises(RuntimeError, match="Demo"):
         create_app(config)
@@ -250,6 +265,8 @@ def test_csrf_is_required_when_enabled(app, seed, monkeypatch):
     monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
     with seed():
         user = f.user()
-    response = app.test_client().post("/auth/login", data={"email": user.email, "password": f.PASSWORD})
+    response = app.test_client().post(
+        "/auth/login", data={"email": user.email, "password": f.PASSWORD}
+    )
     assert response.status_code == 400
     assert "formulier is verlopen" in response.get_data(as_text=True)

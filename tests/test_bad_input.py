@@ -1,8 +1,7 @@
 """Bad input on the sign-in and person forms (generated with hypothesis): never a 500, a clear
 message on the form, and nothing stored."""
+
 from __future__ import annotations
-
-
 
 import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
@@ -14,12 +13,27 @@ from portal.models import Person, Role
 from tests import factories as f
 
 SETTINGS = settings(
-    max_examples=60, deadline=None,
+    max_examples=60,
+    deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 junk = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=300)
-field_value = st.one_of(junk, st.sampled_from(["", " ", "0", "-1", "9" * 40, "2026-02-30",
-                                               "<script>alert(1)</script>", "' OR 1=1 --", "Eva\x00Bos"]))
+field_value = st.one_of(
+    junk,
+    st.sampled_from(
+        [
+            "",
+            " ",
+            "0",
+            "-1",
+            "9" * 40,
+            "2026-02-30",
+            "<script>alert(1)</script>",
+            "' OR 1=1 --",
+            "Eva\x00Bos",
+        ]
+    ),
+)
 
 
 @SETTINGS
@@ -33,13 +47,22 @@ def test_sign_in_forms_never_fail(client, seed, email, password, code):
 
 def _person_state(person_id):
     person = db.session.get(Person, person_id)
-    return (person.given_name, person.family_name, person.birth_date, person.bsn_hash,
-            person.legal_representative_id, person.updated_at)
+    return (
+        person.given_name,
+        person.family_name,
+        person.birth_date,
+        person.bsn_hash,
+        person.legal_representative_id,
+        person.updated_at,
+    )
 
 
 @SETTINGS
 @given(
-    given_name=field_value, family_name=field_value, birth_date=field_value, bsn=field_value,
+    given_name=field_value,
+    family_name=field_value,
+    birth_date=field_value,
+    bsn=field_value,
     representative=st.one_of(st.integers(min_value=-5, max_value=10**12).map(str), field_value),
 )
 def test_person_form_rejects_bad_input_and_stores_nothing(
@@ -53,8 +76,13 @@ def test_person_form_rejects_bad_input_and_stores_nothing(
         before = _person_state(person_id)
         audit_before = f.count(AuditEntry)
     auth.login(regisseur)
-    data = {"given_name": given_name, "family_name": family_name, "birth_date": birth_date,
-            "bsn": bsn, "legal_representative_id": representative}
+    data = {
+        "given_name": given_name,
+        "family_name": family_name,
+        "birth_date": birth_date,
+        "bsn": bsn,
+        "legal_representative_id": representative,
+    }
     response = client.post(f"/persons/{person_id}/edit", data=data)
     assert response.status_code in (302, 422), response.status_code
     with seed():
@@ -73,9 +101,16 @@ def test_person_form_names_the_wrong_field(client, auth, seed):
         case = f.case(procesregisseur=regisseur)
         person_id = f.person(case.household).id
     auth.login(regisseur)
-    response = client.post(f"/persons/{person_id}/edit", data={
-        "given_name": "Eva", "family_name": "", "birth_date": "1990-13-45", "bsn": "123456789",
-        "legal_representative_id": "0"})
+    response = client.post(
+        f"/persons/{person_id}/edit",
+        data={
+            "given_name": "Eva",
+            "family_name": "",
+            "birth_date": "1990-13-45",
+            "bsn": "123456789",
+            "legal_representative_id": "0",
+        },
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "Vul de achternaam in." in page
@@ -91,9 +126,16 @@ def test_valid_person_edit_is_stored_and_audited(client, auth, seed):
         child_id = f.person(case.household).id
         parent_id = parent.id
     auth.login(regisseur)
-    response = client.post(f"/persons/{child_id}/edit", data={
-        "given_name": "Noor", "family_name": "de Vries", "birth_date": "2014-02-03",
-        "bsn": "111222333", "legal_representative_id": str(parent_id)})
+    response = client.post(
+        f"/persons/{child_id}/edit",
+        data={
+            "given_name": "Noor",
+            "family_name": "de Vries",
+            "birth_date": "2014-02-03",
+            "bsn": "111222333",
+            "legal_representative_id": str(parent_id),
+        },
+    )
     assert response.status_code == 302
     with seed():
         child = db.session.get(Person, child_id)
@@ -111,8 +153,10 @@ def test_entry_form_never_fails(client, auth, seed, text, kind, domain):
         case_id = case.id
         f.domain()
     auth.login(regisseur)
-    response = client.post(f"/cases/{case_id}/entries",
-                           data={"text": text, "kind": kind, "domain_id": domain, "person_id": "0"})
+    response = client.post(
+        f"/cases/{case_id}/entries",
+        data={"text": text, "kind": kind, "domain_id": domain, "person_id": "0"},
+    )
     assert response.status_code in (302, 422)
 
 
@@ -122,12 +166,17 @@ def test_entry_before_phase_5_is_refused_on_the_form(client, auth, seed):
         case_id = f.case(procesregisseur=regisseur, phase=4).id
         domain_id = f.domain().id
     auth.login(regisseur)
-    response = client.post(f"/cases/{case_id}/entries", data={
-        "text": "Schulden", "kind": "progress", "domain_id": str(domain_id), "person_id": "0"})
+    response = client.post(
+        f"/cases/{case_id}/entries",
+        data={
+            "text": "Schulden",
+            "kind": "progress",
+            "domain_id": str(domain_id),
+            "person_id": "0",
+        },
+    )
     assert response.status_code == 422
     assert "pas vanaf fase 5" in response.get_data(as_text=True)
-
-
 
 
 def test_control_characters_are_refused_with_a_message(client, auth, seed):
@@ -137,8 +186,15 @@ def test_control_characters_are_refused_with_a_message(client, auth, seed):
         case = f.case(procesregisseur=regisseur)
         person_id = f.person(case.household).id
     auth.login(regisseur)
-    response = client.post(f"/persons/{person_id}/edit", data={
-        "given_name": "Eva\x00", "family_name": "Bos", "birth_date": "", "bsn": "",
-        "legal_representative_id": "0"})
+    response = client.post(
+        f"/persons/{person_id}/edit",
+        data={
+            "given_name": "Eva\x00",
+            "family_name": "Bos",
+            "birth_date": "",
+            "bsn": "",
+            "legal_representative_id": "0",
+        },
+    )
     assert response.status_code == 422
     assert "niet toegestane tekens" in response.get_data(as_text=True)

@@ -111,3 +111,12 @@ def test_page_skeleton_has_skip_link_and_main(client):
     page = client.get("/auth/login").get_data(as_text=True)
     assert 'href="#main"' in page and '<main id="main"' in page
     assert '<html lang="nl">' in page
+
+
+def test_english_on_request(client):
+    assert client.post("/language/en", data={"next": "/auth/login"}).status_code == 302
+    page = client.get("/auth/login").get_data(as_text=True)
+    assert '<html lang="en">' in page
+    assert "Sign in for staff" in page and "Aanmelden voor medewerkers" not in page
+    client.post("/language/nl", data={"next": "/auth/login"})
+    assert "Aanmelden voor medewerkers" in client.get("/auth/login").get_data(as_text=True)
