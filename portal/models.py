@@ -5,7 +5,7 @@ Rules that live here are the ones the database can enforce; the rest is in `port
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Optional
 
 import sqlalchemy as sa
@@ -14,7 +14,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.crypto import EncryptedText
 from portal.extensions import db
 
-
 # Literal boolean defaults read the same on SQLite (3.23+) and PostgreSQL, so the models and the
 # migrations compare equal on both.
 FALSE = sa.text("false")
@@ -22,7 +21,7 @@ TRUE = sa.text("true")
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _enum(enum_cls: type[enum.Enum], name: str) -> sa.Enum:
