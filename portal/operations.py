@@ -181,20 +181,27 @@ def add_entry(
     return entry
 
 
-def decide(actor: User, case: Case, decision: Decision) -> Case:
+def decide(actor: User, case: Case, decision: Decision, on: Optional[date] = None) -> Case:
     """Step 3 of the weighing framework: pick up, do not pick up, or scale.
 
-    "Niet oppakken: Gegevens worden niet opgeslagen in VIS2." A case that is not picked up keeps
-    only the household address needed to send the not-picked-up letter (Afwegingskader stap 3).
+    A signal can be turned away in step 2 ("Als het signaal niet binnen het regieteam thuishoort,
+    worden verder geen gegevens verwerkt") or step 3; picking up is decided in step 3 after the
+    information is gathered. "Niet oppakken: Gegevens worden niet opgeslagen in VIS2." A case that
+    is not picked up keeps only the household address needed to send the not-picked-up letter.
     """
+    if decision is Decision.PENDING:
+        raise RuleViolation("no_decision", "Kies een besluit.")
     if case.decision is not Decision.PENDING:
         raise RuleViolation("already_decided", "Over deze casus is al besloten.")
-    if case.phase > Phase.INFORMATION:
-        raise RuleViolation("too_late", "Besluiten over oppakken gebeurt in fase 3.")
+    earliest = Phase.ASSESSMENT if decision is Decision.NOT_PICKED_UP else Phase.INFORMATION
+    if not earliest <= case.phase <= Phase.INFORMATION:
+        raise RuleViolation(
+            "wrong_phase",
+            "Over oppakken wordt besloten in fase 3; niet oppakken kan ook al in fase 2.",
+        )
     case.decision = decision
     if decision is Decision.NOT_PICKED_UP:
-        case.phase = Phase.INFORMATION
-        case.closed_on = date.today()
+        case.closed_on = on or date.today()
         case.entries.clear()
     else:
         case.phase = Phase.ASSIGNMENT
@@ -236,6 +243,11 @@ def close_case(actor: User, case: Case, on: Optional[date] = None) -> Case:
     """Ending the help starts the fifteen-year retention (Privacyreglement, Bewaartermijn)."""
     if case.is_closed:
         raise RuleViolation("case_closed", "Deze casus is al afgesloten.")
+    if case.decision is Decision.PENDING:
+        raise RuleViolation(
+            "decide_first",
+            "Besluit eerst of de casus wordt opgepakt; pas dan kan hij worden afgesloten.",
+        )
     case.phase = Phase.CLOSING
     case.closed_on = on or date.today()
     db.session.flush()

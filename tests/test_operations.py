@@ -123,3 +123,23 @@ def test_nobody_represents_themselves(ctx):
         operations.update_person(user, person, given_name="A", family_name="B", birth_date=None,
                                  bsn=None, legal_representative=person)
     assert db.session.get(Person, person.id).legal_representative_id is None
+
+
+def test_undecided_case_cannot_be_closed(ctx):
+    user = f.user()
+    case = f.case(procesregisseur=user, phase=Phase.ASSESSMENT)
+    with pytest.raises(operations.RuleViolation) as problem:
+        operations.close_case(user, case)
+    assert problem.value.code == "decide_first"
+
+
+def test_picking_up_is_decided_in_phase_3_turning_away_from_phase_2(ctx):
+    user = f.user()
+    signal = f.case(procesregisseur=user, phase=Phase.SIGNAL)
+    with pytest.raises(operations.RuleViolation):
+        operations.decide(user, signal, Decision.NOT_PICKED_UP)
+    assessed = f.case(procesregisseur=user, phase=Phase.ASSESSMENT)
+    with pytest.raises(operations.RuleViolation):
+        operations.decide(user, assessed, Decision.PICK_UP)
+    operations.decide(user, assessed, Decision.NOT_PICKED_UP, on=date(2026, 4, 1))
+    assert (assessed.closed_on, assessed.phase) == (date(2026, 4, 1), Phase.ASSESSMENT)
