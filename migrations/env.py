@@ -4,7 +4,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
-import portal.audit  # noqa: F401  (registers the audit table)
+import consent.models  # noqa: F401  (each import registers its tables)
+import portal.audit  # noqa: F401
 import portal.models  # noqa: F401
 from portal.extensions import db
 

@@ -21,6 +21,7 @@ def create_app(config: object | dict | None = None) -> Flask:
     )
     register_extensions(app)
     register_blueprints(app)
+    register_domain_packages(app)
     register_security(app)
     register_errorhandlers(app)
     register_commands(app)
@@ -52,6 +53,15 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(auth_views.bp)
     app.register_blueprint(views.bp)
+
+
+def register_domain_packages(app: Flask) -> None:
+    """The domain packages (consent, requests) build on `portal`; `portal` never imports them in
+    code. They are named in the config and each registers its models, views and commands."""
+    import importlib
+
+    for name in app.config["DOMAIN_PACKAGES"]:
+        importlib.import_module(name).init_app(app)
 
 
 def register_security(app: Flask) -> None:

@@ -34,6 +34,9 @@ class Config:
     # Demo mode shows demo accounts and their current TOTP code on the sign-in page.
     DEMO = os.environ.get("PORTAL_DEMO") == "1"
 
+    # Packages built on `portal`, loaded by name so that `portal` never imports them (DESIGN.md).
+    DOMAIN_PACKAGES = ("consent",)
+
     BABEL_DEFAULT_LOCALE = "nl"
     BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "translations")
     LANGUAGES = ("nl", "en")

@@ -46,6 +46,14 @@ class Participation(enum.Enum):
     CHAIN = "chain"  # Veiligheidshuis
 
 
+partner_domain = sa.Table(
+    "partner_domain",
+    db.Model.metadata,
+    sa.Column("partner_id", sa.ForeignKey("partner.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("domain_id", sa.ForeignKey("data_domain.id"), primary_key=True),
+)
+
+
 class Partner(db.Model):
     __tablename__ = "partner"
 
@@ -59,6 +67,13 @@ class Partner(db.Model):
     participation: Mapped[Participation] = mapped_column(_enum(Participation, "participation"))
     # Privacyprotocol art. 2 sub 3: the statutory task a public-task basis can rest on.
     statutory_task: Mapped[Optional[str]] = mapped_column(sa.Text)
+    # Where notices for this partner go (withdrawn consent, data breaches).
+    contact_email: Mapped[Optional[str]] = mapped_column(sa.String(200))
+    # The life domains of the partner's own task. Data of another domain "crosses domains", which
+    # from step 4 on always needs consent (Afwegingskader stap 4).
+    domains: Mapped[list[DataDomain]] = relationship(
+        secondary=partner_domain, order_by="DataDomain.code"
+    )
 
     def __repr__(self) -> str:
         return f"<Partner {self.code}>"
