@@ -86,6 +86,13 @@ def can_change_case(user: User, case: Case) -> bool:
     return can_view_case(user, case) and not case.is_closed
 
 
+def can_manage_case(user: User, case: Case) -> bool:
+    """Record what the Regieteam decided for a case: the decision to pick it up, its phase, the
+    legal basis and argued necessity (Privacyprotocol art. 1: "door de procesregisseur in het
+    Regieteam werksysteem [...] beargumenteerd vastgelegd")."""
+    return user.role in ALL_CASES and can_change_case(user, case)
+
+
 def can_view_entry(user: User, entry: CaseEntry) -> bool:
     return can_view_case(user, entry.case)
 

@@ -105,6 +105,7 @@ def record(
     action: Action,
     *,
     user=None,
+    partner=None,
     processing_activity: str,
     purpose: str,
     person_id: Optional[int] = None,
@@ -114,7 +115,10 @@ def record(
     on_behalf_of: Optional[str] = None,
     confidentiality: Confidentiality = Confidentiality.CONFIDENTIAL,
 ) -> AuditEntry:
-    """Append one entry to the chain. Flushes; the caller commits with its own work."""
+    """Append one entry to the chain. Flushes; the caller commits with its own work.
+
+    `user` is the staff member acting; `partner` names the organisation when no staff member does
+    (a partner system calling the API)."""
     session = db.session
     _lock_chain(session)
     last = session.execute(
@@ -125,7 +129,9 @@ def record(
         seq=(last.seq + 1) if last else 1,
         at=now,
         user_id=getattr(user, "id", None),
-        partner_code=user.partner.code if user is not None else None,
+        partner_code=(
+            user.partner.code if user is not None else partner.code if partner is not None else None
+        ),
         role=user.role.value if user is not None else None,
         on_behalf_of=on_behalf_of,
         person_id=person_id,
