@@ -190,6 +190,36 @@ PARTNERS = (
     PartnerSpec("veiligheidshuis", "Veiligheidshuis", P.CHAIN, False, False),
 )
 
+# The life domains of each partner's own task; data of another domain crosses domains, which from
+# step 4 on always needs consent (Afwegingskader stap 4).
+HOUSING = ("wonen",)
+PARTNER_DOMAINS = {
+    "gemeente_nijmegen": ("financien", "werk_inkomen", "ondersteuning", "jeugd"),
+    "sterker": ("ondersteuning", "financien"),
+    "jeugdbescherming_gelderland": ("jeugd",),
+    "politie": ("veiligheid",),
+    "talis": HOUSING,
+    "portaal": HOUSING,
+    "standvast_wonen": HOUSING,
+    "woongenoot": HOUSING,
+    "de_gemeenschap": HOUSING,
+    "mooiland": HOUSING,
+    "pro_persona": ("gezondheid",),
+    "ggd_gelderland_zuid": ("gezondheid",),
+    "leerplicht": ("onderwijs",),
+    "sociaal_wijkteam": ("ondersteuning", "jeugd"),
+    "entrea": ("jeugd",),
+    "iriszorg": ("gezondheid",),
+    "bindkracht10": ("ondersteuning",),
+    "veiligheidshuis": ("veiligheid",),
+}
+INFORMATION_VERSION = "informatiebrief-2026-01"
+
+
+def contact_email(code: str) -> str:
+    return f"regieteam@{code.replace('_', '-')}.partners.regieteam.test"
+
+
 DOMAINS = (
     DomainSpec("wonen", "Wonen", "Housing"),
     DomainSpec("financien", "Financiën en schulden", "Finances and debts"),
@@ -637,6 +667,7 @@ def _partner(spec: PartnerSpec) -> Partner:
         statutory_task=spec.statutory_task,
     )
     db.session.add(partner)
+    partner.contact_email = contact_email(spec.code)
     return partner
 
 
@@ -691,10 +722,8 @@ def _case(spec: CaseSpec, users: dict[str, User], partners: dict[str, Partner],
         operations.advance_phase(regisseur, case)
     if spec.decision is Decision.PENDING:
         return case
-    operations.decide(regisseur, case, spec.decision)
+    operations.decide(regisseur, case, spec.decision, on=spec.closed_on)
     if spec.decision is Decision.NOT_PICKED_UP:
-        case.closed_on = spec.closed_on  # `decide` stamps today; the story has its own date
-        db.session.flush()
         return case
 
     # Step 4 assigns the case manager; from step 5 the core data set is recorded.
@@ -729,6 +758,9 @@ def load() -> bool:
     data = plan()
     partners = {spec.code: _partner(spec) for spec in data.partners}
     domains = {spec.code: _domain(spec) for spec in data.domains}
+    for code, domain_codes in PARTNER_DOMAINS.items():
+        if not partners[code].domains:
+            partners[code].domains.extend(domains[d] for d in domain_codes)
     db.session.flush()
 
     password_hash = hash_password(DEMO_PASSWORD)  # one hash: argon2 is slow by design
@@ -745,8 +777,44 @@ def load() -> bool:
     db.session.flush()
 
     for spec in data.cases:
-        _case(spec, users, partners, domains)
+        case = _case(spec, users, partners, domains)
+        if case.phase >= Phase.PLAN:
+            _consents(case, spec, users, domains)
     return True
+
+
+def _consents(case: Case, spec: CaseSpec, users: dict[str, User], domains: dict) -> None:
+    """Step 4's bemoeizorg conversation: each adult decides per partner on the team, for the
+    partner's own domains and, across domains, for finances. One refusal and one withdrawal per
+    case show both in the demo."""
+    from consent import operations as consent_ops
+    from consent.models import Channel, ConsentStatus, Purpose, RecordedBy
+
+    manager = case.case_manager or users["procesregisseur"]
+    talked_on = datetime.combine(spec.opened_on + timedelta(days=21), time(10, 0), tzinfo=UTC)
+    adults = [p for p in case.household.persons if not p.is_minor_on(talked_on.date())]
+    decisions = []
+    for person in adults:
+        for partner in case.team:
+            for domain in {*partner.domains, domains["financien"]}:
+                refused = (person.id + partner.id + domain.id) % 7 == 0
+                decisions.append((person, partner, domain, refused))
+    for person, partner, domain, refused in sorted(
+        decisions, key=lambda d: (d[0].id, d[1].id, d[2].id)
+    ):
+        consent_ops.record_decision(
+            manager, person=person, domain=domain, recipient=partner, purpose=Purpose.PLAN,
+            status=ConsentStatus.REFUSED if refused else ConsentStatus.GIVEN,
+            recorded_by=RecordedBy.CASE_MANAGER, channel=Channel.BEMOEIZORG_CONVERSATION,
+            information_version=INFORMATION_VERSION, effective_at=talked_on, case=case,
+        )
+    given = [d for d in decisions if not d[3]]
+    if given:
+        person, partner, domain, _ = max(given, key=lambda d: (d[0].id, d[1].id, d[2].id))
+        consent_ops.withdraw_consent(
+            manager, person=person, domain=domain, recipient=partner, purpose=Purpose.PLAN,
+            recorded_by=RecordedBy.CASE_MANAGER, channel=Channel.IN_WRITING,
+        )
 
 
 def accounts_text() -> str:

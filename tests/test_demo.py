@@ -215,3 +215,30 @@ def test_sign_in_page_lists_demo_accounts_in_demo_mode(app, client, seed, monkey
     monkeypatch.setitem(app.config, "DEMO", True)
     page = client.get("/auth/login").get_data(as_text=True)
     assert f"teamlid@{demo.DEMO_EMAIL_DOMAIN}" in page and demo.DEMO_PASSWORD in page
+
+
+def test_partners_have_task_domains_and_a_contact_address(loaded):
+    partners = {p.code: p for p in db.session.scalars(sa.select(Partner))}
+    assert [d.code for d in partners["politie"].domains] == ["veiligheid"]
+    assert "gezondheid" in {d.code for d in partners["pro_persona"].domains}
+    assert all(p.contact_email and p.domains for p in partners.values())
+
+
+def test_consents_from_the_bemoeizorg_conversation(loaded):
+    from consent.check import current_events
+    from consent.models import ConsentEvent, ConsentStatus
+
+    statuses = set(db.session.scalars(sa.select(ConsentEvent.status)))
+    assert statuses == {ConsentStatus.GIVEN, ConsentStatus.REFUSED, ConsentStatus.WITHDRAWN}
+    early = db.session.scalars(
+        sa.select(ConsentEvent.id).join(Case, Case.id == ConsentEvent.case_id)
+        .where(Case.phase < 5)
+    ).all()
+    assert early == [], "consent is asked in step 4 and recorded with the plan (step 5 on)"
+    minors = [
+        e for e in db.session.scalars(sa.select(ConsentEvent))
+        if e.person.is_minor_on(e.effective_at.date()) and e.representative_id is None
+    ]
+    assert minors == []
+    some_person = db.session.scalars(sa.select(ConsentEvent.person_id)).first()
+    assert current_events(some_person)
