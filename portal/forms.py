@@ -12,6 +12,7 @@ from wtforms import (
     EmailField,
     PasswordField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
@@ -131,6 +132,11 @@ class PartnerForm(PortalForm):
     is_municipal = BooleanField(_l("Gemeentelijk"))
     professional_secrecy = BooleanField(_l("Gebonden aan beroepsgeheim"))
     statutory_task = TextAreaField(_l("Wettelijke taak"), validators=[Length(max=2000)])
+    contact_email = EmailField(
+        _l("E-mailadres voor meldingen"),
+        validators=[Optional(), Email(_l("Dit is geen geldig e-mailadres.")), Length(max=200)],
+    )
+    domain_ids = SelectMultipleField(_l("Leefgebieden van de eigen taak"), coerce=int)
 
     def __init__(self, *args, partner=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -272,8 +272,13 @@ def update_partner(
     is_municipal: bool,
     professional_secrecy: bool,
     statutory_task: Optional[str],
+    contact_email: Optional[str] = None,
+    domains: Optional[list[DataDomain]] = None,
 ) -> Partner:
     partner.name = name.strip()
+    partner.contact_email = contact_email
+    if domains is not None:
+        partner.domains = domains
     partner.participation = participation
     partner.is_municipal = is_municipal
     partner.professional_secrecy = professional_secrecy

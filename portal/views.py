@@ -221,8 +221,11 @@ def partner_list():
 def partner_edit(partner_id: int):
     partner = db.session.get(Partner, partner_id) or abort(404)
     form = PartnerForm(obj=partner, partner=partner)
+    domains = db.session.scalars(sa.select(DataDomain).order_by(DataDomain.name_nl)).all()
+    form.domain_ids.choices = choices((d.id, d.name_nl) for d in domains)
     if not form.is_submitted():
         form.participation.data = partner.participation.value
+        form.domain_ids.data = [d.id for d in partner.domains]
     if form.validate_on_submit():
         operations.update_partner(
             current_user,
@@ -232,6 +235,8 @@ def partner_edit(partner_id: int):
             is_municipal=form.is_municipal.data,
             professional_secrecy=form.professional_secrecy.data,
             statutory_task=form.statutory_task.data or None,
+            contact_email=form.contact_email.data or None,
+            domains=[d for d in domains if d.id in set(form.domain_ids.data or [])],
         )
         db.session.commit()
         flash(_("De partner is opgeslagen."), "success")

@@ -75,12 +75,22 @@ def test_admin_edits_a_partner_and_duplicate_names_are_refused(client, auth, see
         "name": "Portaal", "participation": "core", "statutory_task": ""})
     assert refused.status_code == 422
     assert "Er is al een partner met deze naam." in refused.get_data(as_text=True)
+    with seed():
+        wonen = f.domain(name_nl="Wonen").id
+    form_page = client.get(f"/partners/{target_id}/edit").get_data(as_text=True)
+    assert f'value="{wonen}"' in form_page and "<legend" in form_page
+    bad_mail = client.post(f"/partners/{target_id}/edit", data={
+        "name": "Mooiland", "participation": "core", "contact_email": "geen adres"})
+    assert bad_mail.status_code == 422
     accepted = client.post(f"/partners/{target_id}/edit", data={
         "name": "Mooiland", "participation": "core", "professional_secrecy": "y",
-        "statutory_task": ""})
-    assert accepted.status_code == 302
+        "statutory_task": "", "contact_email": "regieteam@mooiland.nl", "domain_ids": [wonen]})
+    assert accepted.status_code == 302, accepted.get_data(as_text=True)[-3000:]
     with seed():
-        assert db.session.get(Partner, target_id).professional_secrecy is True
+        stored = db.session.get(Partner, target_id)
+        assert stored.professional_secrecy is True
+        assert stored.contact_email == "regieteam@mooiland.nl"
+        assert [d.id for d in stored.domains] == [wonen]
 
 
 def test_unexpected_error_shows_a_plain_page_without_trace(app, client, auth, seed, monkeypatch):
