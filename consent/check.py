@@ -35,7 +35,9 @@ from portal.extensions import db
 from portal.models import Case, DataDomain, Partner, Person, utcnow
 
 DENIAL_MESSAGES = {
-    "reuse_not_approved": "De partner die deze gegevens inbracht, heeft hergebruik niet goedgekeurd.",
+    "reuse_not_approved": (
+        "De partner die deze gegevens inbracht, heeft hergebruik niet goedgekeurd."
+    ),
     "consent_refused": "De persoon heeft geen toestemming gegeven.",
     "consent_withdrawn": "De persoon heeft de toestemming ingetrokken.",
     "consent_expired": "De toestemming is verlopen.",
