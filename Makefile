@@ -20,7 +20,7 @@ VENDOR_CSS := $(VENDOR)/design-tokens.css $(VENDOR)/component-library.css
 PO_FILES := $(wildcard translations/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: help install run test lint translations clean
+.PHONY: help install run test lint translations clean bench
 
 help:
 	@echo "make install       set up .venv, node_modules, NL Design System CSS, compiled translations"
@@ -28,6 +28,7 @@ help:
 	@echo "make test          whole test suite (SQLite, or the database in DATABASE_URL);"
 	@echo "                   extra pytest arguments in PYTEST_ARGS, e.g. PYTEST_ARGS='-k consent -x'"
 	@echo "make lint          ruff check"
+	@echo "make bench         benchmarks under bench/ (PostgreSQL; minutes, not seconds)"
 	@echo "make translations  extract strings, update translations/*/messages.po, compile"
 	@echo "make clean         remove node_modules, vendored CSS, compiled translations, caches"
 
@@ -68,6 +69,10 @@ run: install
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: install
+	$(BIN)/python bench/consent_check.py
+	$(BIN)/python bench/letters.py
 
 lint: $(PIP_STAMP)
 	$(BIN)/ruff check .

@@ -8,4 +8,17 @@ from __future__ import annotations
 
 
 def init_app(app) -> None:
-    from consent import models  # noqa: F401  (registers the tables)
+    from consent import api, apikeys, models  # noqa: F401  (models registers the tables)
+
+    api.init_app(app)
+    apikeys.init_app(app)
+    from consent import basis_views  # the legal-basis register (issue 3, point 3)
+
+    app.register_blueprint(basis_views.bp)
+    from consent import reuse_views, withdrawal_views  # issue 3, points 5 and 6
+
+    app.register_blueprint(reuse_views.bp)
+    app.register_blueprint(withdrawal_views.bp)
+    from consent import views  # the bemoeizorg grid, a person's consents, the receipt (2, 7)
+
+    views.init_app(app)

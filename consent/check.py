@@ -20,6 +20,7 @@ from datetime import datetime
 from typing import Optional
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from consent.models import (
     Basis,
@@ -35,14 +36,14 @@ from portal.extensions import db
 from portal.models import Case, DataDomain, Partner, Person, utcnow
 
 DENIAL_MESSAGES = {
-    "reuse_not_approved": (
+    "reuse_not_approved": _l(
         "De partner die deze gegevens inbracht, heeft hergebruik niet goedgekeurd."
     ),
-    "consent_refused": "De persoon heeft geen toestemming gegeven.",
-    "consent_withdrawn": "De persoon heeft de toestemming ingetrokken.",
-    "consent_expired": "De toestemming is verlopen.",
-    "consent_missing": "Voor deze verwerking is toestemming nodig, en die is er niet.",
-    "no_basis": "Er is geen grondslag vastgelegd voor deze verwerking.",
+    "consent_refused": _l("De persoon heeft geen toestemming gegeven."),
+    "consent_withdrawn": _l("De persoon heeft de toestemming ingetrokken."),
+    "consent_expired": _l("De toestemming is verlopen."),
+    "consent_missing": _l("Voor deze verwerking is toestemming nodig, en die is er niet."),
+    "no_basis": _l("Er is geen grondslag vastgelegd voor deze verwerking."),
 }
 
 

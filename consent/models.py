@@ -131,7 +131,7 @@ NO_UPDATE_TRIGGER = {
         "BEGIN SELECT RAISE(ABORT, 'consent events are never updated'); END"
     ],
     "postgresql": [
-        "CREATE FUNCTION consent_event_no_update() RETURNS trigger LANGUAGE plpgsql AS "
+        "CREATE OR REPLACE FUNCTION consent_event_no_update() RETURNS trigger LANGUAGE plpgsql AS "
         "$$ BEGIN RAISE EXCEPTION 'consent events are never updated'; END $$",
         "CREATE TRIGGER consent_event_no_update BEFORE UPDATE ON consent_event "
         "FOR EACH ROW EXECUTE FUNCTION consent_event_no_update()",
@@ -149,6 +149,12 @@ DROP_NO_UPDATE_TRIGGER = {
 @event.listens_for(ConsentEvent.__table__, "after_create")
 def _create_trigger(target, connection, **kw):
     for statement in NO_UPDATE_TRIGGER.get(connection.dialect.name, []):
+        connection.exec_driver_sql(statement)
+
+
+@event.listens_for(ConsentEvent.__table__, "after_drop")
+def _drop_trigger(target, connection, **kw):
+    for statement in DROP_NO_UPDATE_TRIGGER.get(connection.dialect.name, []):
         connection.exec_driver_sql(statement)
 
 

@@ -145,6 +145,11 @@ def withdraw_consent(
     db.session.add(event)
     db.session.flush()
     _audit(actor, event, audit.Action.CREATE, "toestemming ingetrokken")
+    # Every partner that relied on the consent is told: a notice in its outbox now, the email
+    # after the commit (portal.notices.send_pending), never inside this transaction.
+    from consent.reuse import notify_withdrawal
+
+    notify_withdrawal(event)
     return event
 
 

@@ -29,7 +29,7 @@ def create_app(config: object | dict | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from portal import audit, i18n, models  # noqa: F401  (models register their tables)
+    from portal import audit, i18n, models, notices  # noqa: F401  (models register their tables)
     from portal.extensions import babel, csrf, db, login_manager
 
     _ensure_sqlite_folder(app)
@@ -49,10 +49,11 @@ def _ensure_sqlite_folder(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from portal import auth_views, views
+    from portal import auth_views, letters, views
 
     app.register_blueprint(auth_views.bp)
     app.register_blueprint(views.bp)
+    letters.init_app(app)  # letters (PDF): tables, staff screens, `flask letters` commands
 
 
 def register_domain_packages(app: Flask) -> None:

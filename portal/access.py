@@ -24,7 +24,7 @@ from flask import abort
 
 from portal import audit
 from portal.extensions import db
-from portal.models import Case, CaseEntry, Person, Role, User, case_membership, case_team
+from portal.models import Case, CaseEntry, Partner, Person, Role, User, case_membership, case_team
 
 ALL_CASES = frozenset({Role.PROCESREGISSEUR, Role.MANAGEMENT_ASSISTANT})
 CASE_ROLES = ALL_CASES | {Role.TEAM_MEMBER, Role.CASE_MANAGER, Role.INCIDENTAL_PROFESSIONAL}
@@ -32,6 +32,8 @@ CASE_ROLES = ALL_CASES | {Role.TEAM_MEMBER, Role.CASE_MANAGER, Role.INCIDENTAL_P
 # specific request needs beyond that is granted by the requests package through this module.
 PERSON_LOOKUP = frozenset({Role.PRIVACY_DESK})
 PERSON_ROLES = CASE_ROLES | PERSON_LOOKUP
+# Who answers privacy (AVG) requests for the controller.
+REQUEST_DESK = frozenset({Role.PRIVACY_DESK})
 
 
 def has_access(user: Optional[User]) -> bool:
@@ -120,6 +122,39 @@ def can_change_person(user: User, person: Person) -> bool:
     return can_view_person(user, person)
 
 
+def can_record_consent(user: User, case: Case) -> bool:
+    """The case manager asks the household for consent in the bemoeizorg conversation
+    (Afwegingskader stap 4: "De casemanager vraagt het huishouden om toestemming"); the
+    procesregisseur and management assistants may record it too, as they may change every case.
+    A closed case takes nothing new."""
+    if not can_change_case(user, case):
+        return False
+    return user.role in ALL_CASES or case.case_manager_id == user.id
+
+
+def can_handle_requests(user: Optional[User]) -> bool:
+    """Privacy (AVG) requests are answered by the controller, the college van B&W, through its
+    privacy desk (Privacyreglement, *Verantwoordelijke*: "Het college coördineert de afhandeling
+    van de verzoeken")."""
+    return user is not None and user.role in REQUEST_DESK and has_access(user)
+
+
+def can_withdraw_consent_for(user: User, person: Person) -> bool:
+    """Withdraw a consent on the person's behalf (Privacyprotocol art. 2: consent can always be
+    withdrawn): the privacy desk for anyone it may look up, other staff for the persons they may
+    change."""
+    if user.role in PERSON_LOOKUP:
+        return can_view_person(user, person)
+    return can_change_person(user, person)
+
+
+def can_view_letter(user: User, letter) -> bool:
+    """A letter to a person follows the person; a letter to a household follows its case."""
+    if letter.person is not None:
+        return can_view_person(user, letter.person)
+    return letter.case is not None and can_view_case(user, letter.case)
+
+
 # --- loaders used by views: check, answer 404 outside scope, and leave an audit entry ---------
 
 def record_read(
@@ -163,3 +198,26 @@ def load_person(user: User, person_id: int, *, change: bool = False, purpose: st
     if not change:
         record_read(user, purpose=purpose, person=person)
     return person
+
+
+# --- partner systems (the check API) ----------------------------------------------------------
+
+
+def partner_scope(partner: Partner) -> sa.ColumnElement[bool]:
+    """SQL condition on `Person` selecting exactly the persons a partner system may ask about:
+    the partner is on the team of a case of the person's household. Information stays "binnen
+    de kring van professionals in het Regieteam (partners en schilpartners) die bij de casus
+    betrokken zijn" (Privacyprotocol art. 5). Outside that circle the API answers 404, as for a
+    person that does not exist."""
+    return sa.exists().where(
+        case_team.c.partner_id == partner.id,
+        case_team.c.case_id == Case.id,
+        Case.household_id == Person.household_id,
+    )
+
+
+def partner_scope_includes(partner: Partner, person: Person) -> bool:
+    found = db.session.scalar(
+        sa.select(sa.literal(1)).where(Person.id == person.id, partner_scope(partner))
+    )
+    return found is not None

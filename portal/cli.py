@@ -19,6 +19,7 @@ MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 db_cli = AppGroup("db", help="Database schema (Alembic).")
 audit_cli = AppGroup("audit", help="The audit trail.")
 demo_cli = AppGroup("demo", help="Fictional demo data.")
+notices_cli = AppGroup("notices", help="Notices to partners (outbox).")
 
 
 def alembic_config():
@@ -85,7 +86,20 @@ def demo_accounts() -> None:
     click.echo(demo.accounts_text())
 
 
+@notices_cli.command("send")
+@click.option("--limit", default=100, show_default=True, help="At most this many notices.")
+def notices_send(limit: int) -> None:
+    """Email the notices not sent yet (each committed on its own); exit 1 when one failed."""
+    from portal.notices import send_pending
+
+    report = send_pending(limit)
+    click.echo(f"Notices sent: {report.sent}, failed: {report.failed}.")
+    if report.failed:
+        sys.exit(1)
+
+
 def init_app(app) -> None:
     app.cli.add_command(db_cli)
     app.cli.add_command(audit_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(notices_cli)

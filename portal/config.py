@@ -34,10 +34,25 @@ class Config:
     # Demo mode shows demo accounts and their current TOTP code on the sign-in page.
     DEMO = os.environ.get("PORTAL_DEMO") == "1"
 
+    # Notices to partners' contact addresses (portal/mail.py): plain SMTP, STARTTLS when set.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    MAIL_SENDER = os.environ.get("MAIL_SENDER", "privacyportaal@localhost")
+    MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "").lower() in ("1", "true", "yes")
+    MAIL_TIMEOUT = 10  # seconds; a slow server must not hold a request for long
+
     # Packages built on `portal`, loaded by name so that `portal` never imports them (DESIGN.md).
-    DOMAIN_PACKAGES = ("consent",)
+    DOMAIN_PACKAGES = ("consent", "requests")
+
+    # Letters (portal/letters): how long the one-time sign-in code on a letter works, where its
+    # QR link points (the citizen portal), and the function that lists what is shared about a
+    # person for the information letter, named so that `portal` never imports `consent`.
+    LETTER_CODE_DAYS = int(os.environ.get("LETTER_CODE_DAYS", "60"))
+    CITIZEN_PORTAL_URL = os.environ.get("CITIZEN_PORTAL_URL", "http://127.0.0.1:5000")
+    LETTER_SHARING_SOURCE = "consent.letters:sharing_rows"
 
     BABEL_DEFAULT_LOCALE = "nl"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Amsterdam"  # shown and entered in local time, stored in UTC
     BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "translations")
     LANGUAGES = ("nl", "en")
 

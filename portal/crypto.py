@@ -16,12 +16,20 @@ def _fernet() -> MultiFernet:
     return MultiFernet([Fernet(key) for key in keys])
 
 
+def encrypt_bytes(value: bytes) -> bytes:
+    return _fernet().encrypt(bytes(value))
+
+
+def decrypt_bytes(token: bytes) -> bytes:
+    return _fernet().decrypt(bytes(token))
+
+
 def encrypt(value: str) -> bytes:
-    return _fernet().encrypt(value.encode("utf-8"))
+    return encrypt_bytes(value.encode("utf-8"))
 
 
 def decrypt(token: bytes) -> str:
-    return _fernet().decrypt(token).decode("utf-8")
+    return decrypt_bytes(token).decode("utf-8")
 
 
 def lookup_hash(value: str) -> str:
@@ -41,3 +49,16 @@ class EncryptedText(TypeDecorator):
 
     def process_result_value(self, value, dialect):
         return None if value is None else decrypt(bytes(value))
+
+
+class EncryptedBytes(TypeDecorator):
+    """Binary content (a letter's PDF) encrypted at rest like EncryptedText."""
+
+    impl = sa.LargeBinary
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        return None if value is None else encrypt_bytes(value)
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else decrypt_bytes(value)

@@ -1,12 +1,16 @@
 """Dutch by default, English on request (Flask-Babel)."""
+
 from __future__ import annotations
 
-from flask import Blueprint, current_app, redirect, request, session, url_for
+from flask import Blueprint, current_app, has_request_context, redirect, request, session, url_for
 
 from portal.forms import EmptyForm
 
 
 def select_locale() -> str:
+    # Outside a request (CLI, mail, letters) the default language applies.
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = session.get("lang")
     if chosen in current_app.config["LANGUAGES"]:
         return chosen

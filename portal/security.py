@@ -19,7 +19,12 @@ def init_app(app) -> None:
     @app.before_request
     def _idle_timeout():
         # Privacy: a screen left open does not stay signed in (15 minutes without activity).
-        if request.endpoint == "static" or not current_user.is_authenticated:
+        # Partner systems (the JSON API) authenticate per request with a key, not a session.
+        if (
+            request.endpoint == "static"
+            or request.path.startswith("/api/")
+            or not current_user.is_authenticated
+        ):
             return None
         now = datetime.now(UTC).timestamp()
         last_seen = session.get("last_seen")

@@ -8,7 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from portal import access, operations
+from portal import access, notices, operations
 from portal.extensions import db
 from portal.forms import EmptyForm, EntryForm, PartnerForm, PersonForm, choices
 from portal.models import Case, DataDomain, EntryKind, Participation, Partner, Person, Role
@@ -46,13 +46,27 @@ def dashboard():
             sa.select(Case.phase, sa.func.count(Case.id)).where(scope).group_by(Case.phase)
         ).all()
     )
+    partner_notices = notices.for_dashboard(current_user)
+    db.session.commit()  # the audited reads of names in notices
     return render_template(
         "portal/dashboard.html",
         by_phase=by_phase,
         total=sum(by_phase.values()),
         may_see_cases=current_user.role in access.CASE_ROLES,
+        notices=partner_notices,
         form=EmptyForm(),
     )
+
+
+@bp.route("/notices/<int:notice_id>/read", methods=["POST"])
+@role_required(*notices.DASHBOARD_ROLES)
+def notice_read(notice_id: int):
+    """Mark a notice of the user's own partner as read; another partner's notice answers 404."""
+    notice = notices.load_for(current_user, notice_id) or abort(404)
+    if EmptyForm().validate_on_submit():
+        notices.mark_read(current_user, notice)
+        db.session.commit()
+    return redirect(url_for("portal.dashboard"))
 
 
 @bp.route("/cases")

@@ -79,6 +79,8 @@ def world(seed) -> World:
             partner=team_partner.id,
             domain=domain.id,
         )
+        for module_seed in matrix.SEEDS:
+            module_seed(return_value, own, other, team_partner)
     return return_value
 
 

@@ -42,7 +42,8 @@ def _alembic(url: str) -> AlembicConfig:
     return config
 
 
-def test_upgrade_to_head_matches_the_models_and_downgrades(empty_database):
+def test_upgrade_to_head_matches_the_models_and_downgrades(app, empty_database):
+    # `app` imports every package that registers tables, as the running portal does.
     config = _alembic(empty_database)
     command.upgrade(config, "head")
     engine = sa.create_engine(empty_database)
