@@ -1,0 +1,473 @@
+"""Privacy-desk screens: the queue, intake, the request page with its steps, notes; and the
+administrator's list of extra holidays. Thin: load through the access policy, call an operation,
+commit once, render."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Optional
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.orm import aliased, joinedload
+
+from portal import access as portal_access
+from portal.extensions import db
+from portal.forms import EmptyForm
+from portal.models import Person, Role, User
+from portal.operations import RuleViolation, find_person_by_bsn
+from portal.views import role_required
+from requests import access, deadlines, labels, operations
+from requests.forms import (
+    AssignForm,
+    DecideForm,
+    ExtendForm,
+    HolidayForm,
+    IdentityForm,
+    IdentityRequestForm,
+    IntakeForm,
+    NoteForm,
+    PersonSearchForm,
+    StepForm,
+    WithdrawForm,
+)
+from requests.models import (
+    FINISHED_STATUSES,
+    OPEN_STATUSES,
+    Channel,
+    ExtraHoliday,
+    FiledBy,
+    IdentityMethod,
+    IdentityWait,
+    Outcome,
+    PrivacyRequest,
+    RequestType,
+)
+
+bp = Blueprint("requests", __name__, url_prefix="/requests")
+desk_only = role_required(*portal_access.REQUEST_DESK)
+SEARCH_LIMIT = 20
+
+
+@bp.context_processor
+def _helpers():
+    return labels.template_helpers()
+
+
+# --- the queue --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    request: PrivacyRequest
+    waiting_since: Optional[date]
+    days_left: int
+    urgency: Optional[str]
+
+
+@bp.route("")
+@desk_only
+def queue():
+    """Requests not yet finished, the most urgent first. Shows no personal data (reference, type,
+    dates, status), so showing it is not a read of anyone's file."""
+    today = deadlines.today()
+    suspend = operations.wait_policy() == deadlines.WAIT_SUSPEND
+    open_wait = aliased(IdentityWait)
+    answered_last = sa.case((PrivacyRequest.status.in_(OPEN_STATUSES), 0), else_=1)
+    rows = db.session.execute(
+        sa.select(PrivacyRequest, open_wait.started_on)
+        .outerjoin(
+            open_wait,
+            sa.and_(open_wait.request_id == PrivacyRequest.id, open_wait.ended_on.is_(None)),
+        )
+        .where(PrivacyRequest.status.not_in(FINISHED_STATUSES))
+        .options(joinedload(PrivacyRequest.assignee))
+        .order_by(answered_last, PrivacyRequest.deadline, PrivacyRequest.id)
+    ).all()
+    items = []
+    for row, waiting_since in rows:
+        running = row.status in OPEN_STATUSES and not (suspend and waiting_since is not None)
+        items.append(
+            QueueItem(
+                request=row,
+                waiting_since=waiting_since,
+                days_left=(row.deadline - today).days,
+                urgency=deadlines.urgency(row.deadline, today, running=running),
+            )
+        )
+    return render_template("requests/queue.html", items=items, today=today)
+
+
+# --- intake -----------------------------------------------------------------------------------
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@desk_only
+def intake():
+    person_id = request.args.get("person_id", type=int)
+    if person_id is None:
+        if request.method == "POST":
+            abort(400)
+        return _person_search()
+    person = portal_access.load_person(current_user, person_id, purpose="AVG-verzoek registreren")
+    form = IntakeForm(representatives=_representatives(person))
+    if not form.is_submitted():
+        form.received_on.data = deadlines.today()
+        db.session.commit()
+        return render_template("requests/intake.html", form=form, person=person)
+    if form.validate():
+        representative = (
+            db.session.get(Person, form.representative_id.data)
+            if form.representative_id.data
+            else None
+        )
+        try:
+            created = operations.register_request(
+                current_user,
+                person=person,
+                type=RequestType(form.type.data),
+                channel=Channel(form.channel.data),
+                received_on=form.received_on.data,
+                description=form.description.data,
+                filed_by=FiledBy(form.filed_by.data),
+                representative=representative,
+                representative_name=form.representative_name.data,
+                identity_method=(
+                    IdentityMethod(form.identity_method.data) if form.identity_method.data else None
+                ),
+            )
+        except RuleViolation as problem:
+            db.session.rollback()
+            form.form_errors.append(problem.message)
+        else:
+            db.session.commit()
+            flash(_("Het verzoek is geregistreerd als %(ref)s.", ref=created.reference), "success")
+            return redirect(url_for("requests.detail", request_id=created.id))
+    db.session.rollback()
+    portal_access.record_read(current_user, purpose="AVG-verzoek registreren", person=person)
+    db.session.commit()
+    return render_template("requests/intake.html", form=form, person=person), 422
+
+
+def _representatives(person: Person) -> list[Person]:
+    """Who can be chosen as representative: the recorded legal representative and the other
+    members of the household."""
+    candidates = [p for p in person.household.persons if p.id != person.id]
+    recorded = person.legal_representative
+    if recorded is not None and recorded not in candidates:
+        candidates.insert(0, recorded)
+    return candidates
+
+
+def _person_search():
+    form = PersonSearchForm(request.args)
+    results: list[Person] = []
+    searched = "q" in request.args
+    if searched and form.validate():
+        results = _find_persons(form)
+        for person in results:
+            portal_access.record_read(
+                current_user, purpose="betrokkene zoeken voor AVG-verzoek", person=person
+            )
+        db.session.commit()
+    return render_template(
+        "requests/intake_search.html", form=form, results=results, searched=searched
+    )
+
+
+def _find_persons(form: PersonSearchForm) -> list[Person]:
+    query = form.q.data.strip()
+    compact = "".join(ch for ch in query if ch not in " .-")
+    if compact.isdigit():
+        try:
+            person = find_person_by_bsn(compact)
+        except RuleViolation as problem:
+            form.q.errors = [*form.q.errors, problem.message]
+            return []
+        found = [person] if person is not None else []
+    else:
+        found = db.session.scalars(
+            sa.select(Person)
+            .where(sa.func.lower(Person.family_name).contains(query.lower(), autoescape=True))
+            .options(joinedload(Person.household))
+            .order_by(Person.family_name, Person.given_name, Person.id)
+            .limit(SEARCH_LIMIT)
+        ).all()
+    return [p for p in found if portal_access.can_view_person(current_user, p)]
+
+
+# --- the request page -------------------------------------------------------------------------
+
+
+READ_PURPOSE = "AVG-verzoek inzien"
+
+
+@bp.route("/<int:request_id>")
+@desk_only
+def detail(request_id: int):
+    privacy_request = access.load_request(current_user, request_id, purpose=READ_PURPOSE)
+    db.session.commit()
+    return _render_detail(privacy_request)
+
+
+def _desk_members() -> list[User]:
+    users = db.session.scalars(
+        sa.select(User).where(User.role == Role.PRIVACY_DESK, User.active.is_(True))
+        .order_by(User.name)
+    ).all()  # fmt: skip
+    return [user for user in users if operations.assignable(user)]
+
+
+def _forms(privacy_request: PrivacyRequest) -> dict:
+    """Every form of the request page, unbound, with the version the page shows."""
+    version = {"version": str(privacy_request.version_id)}
+    return {
+        "ask": IdentityRequestForm(formdata=None, prefix="ask", data=version),
+        "identity": IdentityForm(formdata=None, prefix="identity", data=version),
+        "start": StepForm(formdata=None, prefix="start", data=version),
+        "extend": ExtendForm(formdata=None, prefix="extend", data=version),
+        "decide": DecideForm(
+            formdata=None,
+            prefix="decide",
+            data=version,
+            outcomes=operations.decision_outcomes(privacy_request),
+        ),
+        "close": StepForm(formdata=None, prefix="close", data=version),
+        "withdraw": WithdrawForm(formdata=None, prefix="withdraw", data=version),
+        "assign": AssignForm(
+            formdata=None,
+            prefix="assign",
+            data={**version, "assignee_id": privacy_request.assignee_id or 0},
+            desk=_desk_members(),
+        ),
+        "note": NoteForm(formdata=None, prefix="note"),
+    }
+
+
+def _render_detail(privacy_request: PrivacyRequest, submitted: Optional[dict] = None, status=200):
+    forms = _forms(privacy_request)
+    forms.update(submitted or {})
+    today = deadlines.today()
+    suspend = operations.wait_policy() == deadlines.WAIT_SUSPEND
+    running = privacy_request.is_open and not (suspend and privacy_request.open_wait)
+    return (
+        render_template(
+            "requests/detail.html",
+            r=privacy_request,
+            forms=forms,
+            actions=operations.possible_actions(privacy_request, today),
+            first_month=operations.first_month_deadline(privacy_request),
+            days_left=(privacy_request.deadline - today).days,
+            urgency=deadlines.urgency(privacy_request.deadline, today, running=running),
+            clock_stopped=bool(suspend and privacy_request.open_wait),
+            # A refused step that the page no longer offers shows its message at the top.
+            refused=next(iter(submitted or {}), None),
+        ),
+        status,
+    )
+
+
+def _step(request_id: int, key: str, form, apply, done: str):
+    """Validate the submitted form, run the operation, commit once; on a refusal roll back and
+    show the page again with the message on the form (422)."""
+    privacy_request = access.load_request(
+        current_user, request_id, purpose=READ_PURPOSE, change=True
+    )
+    form = form(privacy_request)
+    if form.validate_on_submit():
+        try:
+            apply(privacy_request, form)
+        except RuleViolation as problem:
+            db.session.rollback()
+            form.form_errors.append(problem.message)
+        else:
+            db.session.commit()
+            flash(done, "success")
+            return redirect(url_for("requests.detail", request_id=privacy_request.id))
+    db.session.rollback()
+    access.record_read(current_user, privacy_request, purpose=READ_PURPOSE)
+    db.session.commit()
+    return _render_detail(privacy_request, {key: form}, status=422)
+
+
+@bp.route("/<int:request_id>/identity-request", methods=["POST"])
+@desk_only
+def ask_identity(request_id: int):
+    return _step(
+        request_id,
+        "ask",
+        lambda r: IdentityRequestForm(prefix="ask"),
+        lambda r, form: operations.start_identity_check(
+            current_user, r, version=form.version_number, requested_info=form.requested_info.data
+        ),
+        _("De vraag om gegevens is vastgelegd."),
+    )
+
+
+@bp.route("/<int:request_id>/identity", methods=["POST"])
+@desk_only
+def record_identity(request_id: int):
+    return _step(
+        request_id,
+        "identity",
+        lambda r: IdentityForm(prefix="identity"),
+        lambda r, form: operations.record_identity(
+            current_user,
+            r,
+            version=form.version_number,
+            method=IdentityMethod(form.method.data),
+            arrived_on=form.arrived_on.data,
+        ),
+        _("De identiteit is vastgesteld; het verzoek is in behandeling."),
+    )
+
+
+@bp.route("/<int:request_id>/start", methods=["POST"])
+@desk_only
+def start(request_id: int):
+    return _step(
+        request_id,
+        "start",
+        lambda r: StepForm(prefix="start"),
+        lambda r, form: operations.start_processing(current_user, r, version=form.version_number),
+        _("Het verzoek is in behandeling."),
+    )
+
+
+@bp.route("/<int:request_id>/extend", methods=["POST"])
+@desk_only
+def extend(request_id: int):
+    return _step(
+        request_id,
+        "extend",
+        lambda r: ExtendForm(prefix="extend"),
+        lambda r, form: operations.extend_deadline(
+            current_user, r, version=form.version_number, reasons=form.reasons.data
+        ),
+        _("De termijn is verlengd."),
+    )
+
+
+@bp.route("/<int:request_id>/decide", methods=["POST"])
+@desk_only
+def decide(request_id: int):
+    return _step(
+        request_id,
+        "decide",
+        lambda r: DecideForm(prefix="decide", outcomes=operations.decision_outcomes(r)),
+        lambda r, form: operations.decide_request(
+            current_user,
+            r,
+            version=form.version_number,
+            outcome=Outcome(form.outcome.data),
+            reasons=form.reasons.data,
+        ),
+        _("Het besluit is vastgelegd."),
+    )
+
+
+@bp.route("/<int:request_id>/close", methods=["POST"])
+@desk_only
+def close(request_id: int):
+    return _step(
+        request_id,
+        "close",
+        lambda r: StepForm(prefix="close"),
+        lambda r, form: operations.close_request(current_user, r, version=form.version_number),
+        _("Het verzoek is afgesloten."),
+    )
+
+
+@bp.route("/<int:request_id>/withdraw", methods=["POST"])
+@desk_only
+def withdraw(request_id: int):
+    return _step(
+        request_id,
+        "withdraw",
+        lambda r: WithdrawForm(prefix="withdraw"),
+        lambda r, form: operations.withdraw_request(
+            current_user, r, version=form.version_number, on=form.withdrawn_on.data
+        ),
+        _("De intrekking is vastgelegd."),
+    )
+
+
+@bp.route("/<int:request_id>/assign", methods=["POST"])
+@desk_only
+def assign(request_id: int):
+    return _step(
+        request_id,
+        "assign",
+        lambda r: AssignForm(prefix="assign", desk=_desk_members()),
+        lambda r, form: operations.assign_request(
+            current_user,
+            r,
+            version=form.version_number,
+            assignee=db.session.get(User, form.assignee_id.data) if form.assignee_id.data else None,
+        ),
+        _("De toewijzing is opgeslagen."),
+    )
+
+
+@bp.route("/<int:request_id>/notes", methods=["POST"])
+@desk_only
+def add_note(request_id: int):
+    return _step(
+        request_id,
+        "note",
+        lambda r: NoteForm(prefix="note"),
+        lambda r, form: operations.add_note(current_user, r, form.text.data),
+        _("De notitie is toegevoegd."),
+    )
+
+
+# --- extra holidays (administrator) -----------------------------------------------------------
+
+
+@bp.route("/holidays", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def holidays():
+    form = HolidayForm()
+    if form.validate_on_submit():
+        try:
+            operations.add_extra_holiday(current_user, form.day.data, form.reason.data)
+        except RuleViolation as problem:
+            db.session.rollback()
+            form.form_errors.append(problem.message)
+        else:
+            db.session.commit()
+            flash(_("De dag is toegevoegd; lopende termijnen zijn herberekend."), "success")
+            return redirect(url_for("requests.holidays"))
+    today = deadlines.today()
+    extra = db.session.scalars(
+        sa.select(ExtraHoliday).where(ExtraHoliday.day >= date(today.year - 1, 1, 1))
+        .order_by(ExtraHoliday.day)
+    ).all()  # fmt: skip
+    public = [
+        (day, name)
+        for year in (today.year, today.year + 1)
+        for day, name in sorted(deadlines.public_holidays(year).items())
+    ]
+    return (
+        render_template(
+            "requests/holidays.html",
+            form=form,
+            extra=extra,
+            public=public,
+            delete_form=EmptyForm(formdata=None),
+        ),
+        422 if form.is_submitted() else 200,
+    )
+
+
+@bp.route("/holidays/<int:holiday_id>/delete", methods=["POST"])
+@role_required(Role.ADMIN)
+def delete_holiday(holiday_id: int):
+    holiday = db.session.get(ExtraHoliday, holiday_id) or abort(404)
+    operations.remove_extra_holiday(current_user, holiday)
+    db.session.commit()
+    flash(_("De dag is verwijderd; lopende termijnen zijn herberekend."), "success")
+    return redirect(url_for("requests.holidays"))
