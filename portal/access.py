@@ -155,6 +155,12 @@ def can_view_letter(user: User, letter) -> bool:
     return letter.case is not None and can_view_case(user, letter.case)
 
 
+def citizen_may_view(viewer: Person, subject: Person) -> bool:
+    """A signed-in person sees their own file and the files of the persons they legally represent
+    (below 16 the legal representative decides; DESIGN.md, Person). Nobody else's."""
+    return subject.id == viewer.id or subject.legal_representative_id == viewer.id
+
+
 # --- loaders used by views: check, answer 404 outside scope, and leave an audit entry ---------
 
 def record_read(

@@ -64,6 +64,8 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None  # the session itself expires after the idle timeout
 
     IDLE_TIMEOUT_MINUTES = 15
+    # Where a citizen page sends someone who is not signed in (the citizen portal's sign-in page).
+    CITIZEN_LOGIN_ENDPOINT = "citizen.sign_in"
     LOGIN_MAX_FAILURES = 5  # per account, then locked
     LOGIN_LOCKOUT_MINUTES = 15
     LOGIN_RATE_LIMIT = 20  # attempts per address per window

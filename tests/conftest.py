@@ -99,6 +99,18 @@ class Auth:
             session["_id"] = identifier
             session.permanent = True
 
+    def login_citizen(self, person, method: str = "digid") -> None:
+        """Sign a client in as a household member (portal/citizen.py), as DigiD would."""
+        import time
+
+        from portal.citizen import SESSION_KEY
+
+        with self.client.session_transaction() as session:
+            session.clear()
+            session[SESSION_KEY] = {"person_id": person.id, "method": method}
+            session["last_seen"] = time.time()
+            session.permanent = True
+
     def logout(self) -> None:
         with self.client.session_transaction() as session:
             session.clear()
