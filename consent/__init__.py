@@ -22,3 +22,6 @@ def init_app(app) -> None:
     from consent import views  # the bemoeizorg grid, a person's consents, the receipt (2, 7)
 
     views.init_app(app)
+    from consent.forms import domain_name
+
+    app.jinja_env.globals["domain_name"] = domain_name  # a life domain in the reader's language

@@ -36,11 +36,11 @@ def phase_label(phase: int) -> str:
         1: _("signaal inbrengen"),
         2: _("signaal beoordelen"),
         3: _("informatie verzamelen en besluiten"),
-        4: _("opdracht aan de casusmanager"),
+        4: _("opdracht aan de casemanager"),
         5: _("plan van aanpak en uitvoering"),
         6: _("casusbespreking en afronden"),
         7: _("afsluiten en monitoren"),
-        8: _("opdracht casusmanager afsluiten"),
+        8: _("opdracht casemanager afsluiten"),
     }[phase]
     return _("Fase %(number)s: %(name)s", number=phase, name=name)
 
