@@ -25,3 +25,10 @@ def init_app(app) -> None:
     from consent.forms import domain_name
 
     app.jinja_env.globals["domain_name"] = domain_name  # a life domain in the reader's language
+    from consent import retention, statistics  # issue 7: retention run, O&S reports
+
+    retention.register()
+    statistics.register()
+    from consent import citizen_views  # my consents in the citizen portal (issue 5, point 2)
+
+    citizen_views.init_app(app)

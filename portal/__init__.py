@@ -17,7 +17,7 @@ def create_app(config: object | dict | None = None) -> Flask:
         app.config.from_object(config)
     check_production(app.config)
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(
-        minutes=app.config["IDLE_TIMEOUT_MINUTES"]
+        minutes=max(app.config["IDLE_TIMEOUT_MINUTES"], app.config["SESSION_COOKIE_MINUTES"])
     )
     register_extensions(app)
     register_blueprints(app)
@@ -29,7 +29,9 @@ def create_app(config: object | dict | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from portal import audit, i18n, models, notices  # noqa: F401  (models register their tables)
+    from portal import audit, breaches, i18n, models, notices, retention, statistics  # noqa: F401  (models register their tables)  # noqa: F401  (oversight, issue 7)
+
+    breaches.register_retention()
     from portal.extensions import babel, csrf, db, login_manager
 
     _ensure_sqlite_folder(app)
@@ -49,11 +51,23 @@ def _ensure_sqlite_folder(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from portal import auth_views, letters, views
+    from portal import auth_views, citizen_views, letters, views
 
     app.register_blueprint(auth_views.bp)
     app.register_blueprint(views.bp)
+    citizen_views.init_app(app)  # the citizen portal's sign-in and shell (/mijn)
     letters.init_app(app)  # letters (PDF): tables, staff screens, `flask letters` commands
+    from portal import (  # issue 7: oversight
+        account_views,
+        audit_views,
+        oversight_views,
+        statistics_views,
+    )
+
+    app.register_blueprint(oversight_views.bp)  # retention report, data breaches
+    app.register_blueprint(account_views.bp)  # staff accounts (admin)
+    app.register_blueprint(audit_views.bp)  # the audit viewer (privacy desk)
+    app.register_blueprint(statistics_views.bp)  # O&S reports and exports
 
 
 def register_domain_packages(app: Flask) -> None:

@@ -64,8 +64,26 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None  # the session itself expires after the idle timeout
 
     IDLE_TIMEOUT_MINUTES = 15
+    # How long the browser keeps the session cookie after the last request. Longer than the idle
+    # timeout, which the server checks itself (`last_seen`): a form sent after the timeout then
+    # still arrives with its session, so the person is told why and nothing typed is lost.
+    SESSION_COOKIE_MINUTES = 120
     # Where a citizen page sends someone who is not signed in (the citizen portal's sign-in page).
     CITIZEN_LOGIN_ENDPOINT = "citizen.sign_in"
+
+    # DigiD through an OpenID Connect broker (portal/oidc.py). Without an issuer the citizen portal
+    # offers only the code from a letter (and, in demo mode, the DigiD mock).
+    OIDC_ISSUER = os.environ.get("OIDC_ISSUER", "").rstrip("/")
+    OIDC_CLIENT_ID = os.environ.get("OIDC_CLIENT_ID", "")
+    OIDC_CLIENT_SECRET = os.environ.get("OIDC_CLIENT_SECRET", "")
+    # The claim that carries the BSN; a dotted path reaches into a nested claim.
+    OIDC_BSN_CLAIM = os.environ.get("OIDC_BSN_CLAIM", "bsn")
+    OIDC_SCOPE = os.environ.get("OIDC_SCOPE", "openid")
+    # client_secret_basic or client_secret_post, as the broker expects.
+    OIDC_TOKEN_AUTH_METHOD = os.environ.get("OIDC_TOKEN_AUTH_METHOD", "client_secret_basic")
+    # Where the broker sends the person back; by default this app's own callback URL.
+    OIDC_REDIRECT_URI = os.environ.get("OIDC_REDIRECT_URI", "")
+    OIDC_TIMEOUT = float(os.environ.get("OIDC_TIMEOUT", "10"))  # seconds per call to the broker
     LOGIN_MAX_FAILURES = 5  # per account, then locked
     LOGIN_LOCKOUT_MINUTES = 15
     LOGIN_RATE_LIMIT = 20  # attempts per address per window
@@ -92,3 +110,8 @@ def check_production(config) -> None:
         )
     if config.get("DEMO"):
         raise RuntimeError("Demo mode (PORTAL_DEMO=1) is not allowed in production mode.")
+    issuer = config.get("OIDC_ISSUER")
+    if issuer and not issuer.startswith("https://"):
+        raise RuntimeError("In production mode OIDC_ISSUER must be an https:// address.")
+    if issuer and not (config.get("OIDC_CLIENT_ID") and config.get("OIDC_CLIENT_SECRET")):
+        raise RuntimeError("DigiD (OIDC_ISSUER) needs OIDC_CLIENT_ID and OIDC_CLIENT_SECRET.")

@@ -20,3 +20,10 @@ def init_app(app) -> None:
         )
     app.register_blueprint(views.bp)
     app.cli.add_command(cli.requests_cli)
+    from requests import retention, statistics  # issue 7: retention run, O&S reports
+
+    retention.register()
+    statistics.register()
+    from requests import citizen_views  # my requests in the citizen portal (issue 5, point 3)
+
+    citizen_views.init_app(app)

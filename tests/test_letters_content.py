@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from io import BytesIO
 
 import pytest
@@ -170,6 +170,30 @@ def drafts(world: LetterWorld, language: str) -> dict:
             ground="vital_interest",
             since=date(2026, 3, 10),
             ended_on=date(2026, 4, 20),
+            language=language,
+        ),
+        LetterKind.PROCESSING_RESTRICTION_LIFTED: content.processing_restriction_lifted(
+            person,
+            since=date(2026, 3, 10),
+            lifted_on=date(2026, 4, 20),
+            reasons="De rechter heeft beslist." if language == "nl" else "The court decided.",
+            request_reference="AVG-2026-0007",
+            language=language,
+        ),
+        LetterKind.WITHDRAWAL_CONFIRMATION: content.withdrawal_confirmation(
+            person,
+            withdrawn=[
+                {
+                    "organisation": world.names["on_case"],
+                    "domain": "wonen test" if language == "nl" else "housing test",
+                    "purpose": "een plan van aanpak maken"
+                    if language == "nl"
+                    else "making the plan",
+                }
+            ],
+            # 23:30 UTC is the next day in Nijmegen: the letter gives the local date and time.
+            withdrawn_at=datetime(2026, 3, 2, 23, 30, tzinfo=UTC),
+            told=[world.names["on_case"], world.names["housing"]],
             language=language,
         ),
     }
@@ -428,6 +452,39 @@ REQUIRED = {
         "vital interest",
         "The restriction has ended",
     ],
+    # AVG art. 18(3): told before the restriction of processing is lifted, with reasons; a besluit.
+    (LetterKind.PROCESSING_RESTRICTION_LIFTED, "nl"): [
+        "Wij gaan uw gegevens weer gebruiken",
+        "10 maart 2026",
+        "20 april 2026",
+        "De rechter heeft beslist.",
+        "artikel 34 Uitvoeringswet AVG",
+    ],
+    (LetterKind.PROCESSING_RESTRICTION_LIFTED, "en"): [
+        "We will use your data again",
+        "10 March 2026",
+        "20 April 2026",
+        "The court decided.",
+    ],
+    # Privacyprotocol art. 2: stops at once, earlier processing stays lawful, nothing deleted.
+    (LetterKind.WITHDRAWAL_CONFIRMATION, "nl"): [
+        "U heeft uw toestemming ingetrokken",
+        "Op 3 maart 2026 om 00:30 uur",
+        "{on_case} mag gegevens over wonen test niet meer gebruiken voor: een plan van aanpak",
+        "De toestemming stopt direct",
+        "blijft geldig",
+        "Er wordt niets verwijderd",
+        "Wij hebben dit laten weten aan: {on_case}, {housing}",
+    ],
+    (LetterKind.WITHDRAWAL_CONFIRMATION, "en"): [
+        "You have withdrawn your consent",
+        "On 3 March 2026 at 00:30",
+        "{on_case} may no longer use data about housing test for: making the plan",
+        "The consent stops at once",
+        "remains valid",
+        "Nothing is deleted",
+        "We have told: {on_case}, {housing}",
+    ],
 }
 
 CASES = [
@@ -618,6 +675,10 @@ def test_builders_refuse_letters_the_rules_do_not_allow(ctx, build, code):
 # The text of each version, pinned. A template or fixed text that changes without a new version
 # would make the consent ledger's `information_version` point at words nobody can show any more.
 FINGERPRINTS = {
+    "inzage-2026-02": "dbeceb7800d42396e92396d4faaaf343d96993801aed714e2cc8fde4cc0e9063",
+    "beperking-verwerking-einde-2026-01": (
+        "b5c4f39da8a96074e739b9876df5a1e7c570e67e0db75f74275c788fa534df82"
+    ),
     "informatiebrief-2026-01": "f06b990b119b3f938fd76864c888ccb4fe9091a6cb6e22821202064c56c9c8bc",
     "ontvangst-2026-01": "1aa59af7388703731c8917dfc306692e4f8f85f9417f6befab56c9cb1540bcd6",
     "verlenging-2026-01": "1a9bda7d2da511988a48d2a53ac505bf4b7d0ca059782b403fa68aeb8a0c5723",
@@ -626,6 +687,7 @@ FINGERPRINTS = {
     "niet-opgepakt-2026-01": "946abb0a93b6d1417d826bc671f4db9077904a9f06bb91ba488042922c9d5bfd",
     "beperking-2026-01": "493b142b40da768c02daaca76e80b71f865df147d4b7b720e807ad61ff3e9f69",
     "beperking-einde-2026-01": "d20f04b79c3086492925bb615c7290490d91c696b1569c72c6fa0d2782238ad7",
+    "intrekking-2026-01": "9990a3dccb7f436ff1aa676a1b350e77c64c044d782a84a8d7f75f76c8c47f3b",
 }
 
 

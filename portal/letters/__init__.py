@@ -12,3 +12,6 @@ def init_app(app) -> None:
 
     app.register_blueprint(views.bp)
     app.cli.add_command(cli.letters_cli)
+    from portal.letters import citizen_views  # my letters in the citizen portal (issue 5, point 4)
+
+    citizen_views.init_app(app)

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Optional
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from babel.dates import format_date
+from babel.dates import format_date, format_time
 from flask import current_app
 
 from portal.audit import years_after
@@ -49,6 +50,8 @@ PARTICIPATION_ORDER = [
     Participation.CHAIN,
 ]
 BABEL_LOCALES = {"nl": "nl_NL", "en": "en_GB"}
+# Dates and times in letters are those of Nijmegen.
+LOCAL_TIME = ZoneInfo("Europe/Amsterdam")
 
 
 @dataclass
@@ -391,3 +394,73 @@ def restriction_ended(
         "ended_on": long_date(ended_on, language),
     }
     return _request_draft(LetterKind.RESTRICTION_ENDED, person, language, request_reference, fields)
+
+
+def processing_restriction_lifted(
+    person: Person,
+    *,
+    since: date,
+    lifted_on: date,
+    reasons: str,
+    request_reference: str,
+    language: str = "nl",
+) -> LetterDraft:
+    """AVG art. 18(3): the person is told before a restriction of processing is lifted, with the
+    reasons; lifting is a decision of the college (bezwaar clause)."""
+    if not _text(reasons):
+        raise RuleViolation("no_reasons", "Geef de redenen waarom de beperking wordt opgeheven.")
+    fields = {
+        "since": long_date(since, language),
+        "lifted_on": long_date(lifted_on, language),
+        "reasons": reasons,
+    }
+    return _request_draft(
+        LetterKind.PROCESSING_RESTRICTION_LIFTED, person, language, request_reference, fields
+    )
+
+
+# --- the confirmation of a consent withdrawn online (Privacyprotocol art. 2) ------------------
+
+
+def withdrawal_confirmation(
+    person: Person,
+    *,
+    withdrawn: list[dict],
+    withdrawn_at: datetime,
+    told: list[str],
+    representative: Optional[Person] = None,
+    language: str = "nl",
+) -> LetterDraft:
+    """Privacyprotocol art. 2, *Toestemming sub 1*: the person "kan zijn toestemming altijd weer
+    intrekken"; further processing stops, what was processed before stays lawful and is not
+    deleted. The person who withdrew online gets this in writing, in their letters.
+
+    `withdrawn` rows ({organisation, domain, purpose}) and `told` (the partners that were told)
+    come from the consent package, in the letter's language: `portal` never imports it."""
+    _check_language(language)
+    rows = [
+        {key: _text(row.get(key)) for key in ("organisation", "domain", "purpose")}
+        for row in withdrawn
+    ]
+    if not rows or not all(all(row.values()) for row in rows):
+        raise RuleViolation(
+            "nothing_withdrawn", "Een bevestiging noemt de toestemming die is ingetrokken."
+        )
+    if representative is not None and representative.id != person.legal_representative_id:
+        raise RuleViolation(
+            "not_the_representative",
+            "Alleen de wettelijk vertegenwoordiger trekt namens deze persoon toestemming in.",
+        )
+    if withdrawn_at.tzinfo is None:  # SQLite hands back naive moments, which are UTC
+        withdrawn_at = withdrawn_at.replace(tzinfo=UTC)
+    moment = withdrawn_at.astimezone(LOCAL_TIME)
+    fields = {
+        "withdrawn": rows,
+        "withdrawn_on": long_date(moment.date(), language),
+        "withdrawn_time": format_time(moment, "HH:mm", locale=BABEL_LOCALES[language]),
+        "told": [name for name in (_text(name) for name in told) if name],
+        "for_name": person.full_name if representative is not None else None,
+    }
+    return LetterDraft(
+        LetterKind.WITHDRAWAL_CONFIRMATION, language, person.household, person, None, None, fields
+    )

@@ -34,6 +34,10 @@ class LetterKind(enum.Enum):
     # Privacyprotocol art. 4 and 5: a right restricted for a while, told as soon as possible.
     RESTRICTION = "restriction"
     RESTRICTION_ENDED = "restriction_ended"
+    # AVG art. 18(3): the person is told before a restriction of processing is lifted.
+    PROCESSING_RESTRICTION_LIFTED = "processing_restriction_lifted"
+    # Privacyprotocol art. 2: the person withdrew a consent online; the portal confirms it.
+    WITHDRAWAL_CONFIRMATION = "withdrawal_confirmation"
 
 
 class LetterChannel(enum.Enum):
@@ -95,12 +99,14 @@ class Letter(db.Model):
         sa.ForeignKey("letter_access_code.id"), unique=True
     )
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
-    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("staff_user.id"))
+    # None: the person's own action in the citizen portal produced the letter (a confirmation),
+    # which only ever goes out through the portal.
+    created_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("staff_user.id"))
 
     person: Mapped[Optional[Person]] = relationship()
     household: Mapped[Household] = relationship()
     case: Mapped[Optional[Case]] = relationship()
-    created_by: Mapped[User] = relationship()
+    created_by: Mapped[Optional[User]] = relationship()
     access_code: Mapped[Optional[AccessCode]] = relationship()
 
     __table_args__ = (
@@ -109,6 +115,9 @@ class Letter(db.Model):
         ),
         sa.CheckConstraint("length(sha256) = 64", name="sha256_hex"),
         sa.CheckConstraint("page_count > 0", name="has_pages"),
+        sa.CheckConstraint(
+            "created_by_id IS NOT NULL OR channel = 'portal'", name="staff_or_portal"
+        ),
         sa.Index("ix_letter_person_created", "person_id", "created_at"),
     )
 

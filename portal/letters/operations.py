@@ -17,7 +17,13 @@ from portal.extensions import db
 from portal.letters import access_codes
 from portal.letters.content import LetterDraft, long_date
 from portal.letters.models import Letter, LetterChannel, LetterKind
-from portal.letters.registry import LAYOUT_TEXT, SENDER, SUPERVISOR, template_for
+from portal.letters.registry import (
+    LAYOUT_TEXT,
+    PORTAL_SIGNER,
+    SENDER,
+    SUPERVISOR,
+    template_for,
+)
 from portal.letters.render import RenderedPdf, html_to_pdf, render_html
 from portal.models import Person, User, utcnow
 from portal.operations import RuleViolation
@@ -115,7 +121,10 @@ def preview_pdf(actor: User, draft: LetterDraft) -> RenderedPdf:
     return rendered
 
 
-def _check_channel(draft: LetterDraft, channel: LetterChannel) -> None:
+def _check_channel(draft: LetterDraft, channel: LetterChannel, actor: Optional[User]) -> None:
+    if actor is None and channel is not LetterChannel.PORTAL:
+        # Only the person's own action in the citizen portal makes a letter without staff.
+        raise RuleViolation("no_sender", "Een medewerker verstuurt deze brief.")
     if draft.person is None and channel is not LetterChannel.POST:
         raise RuleViolation(
             "household_by_post", "Een brief aan de bewoners van een adres gaat per post."
@@ -125,16 +134,18 @@ def _check_channel(draft: LetterDraft, channel: LetterChannel) -> None:
 
 
 def send_letter(
-    actor: User,
+    actor: Optional[User],
     draft: LetterDraft,
     *,
     channel: LetterChannel = LetterChannel.POST,
     with_access_code: Optional[bool] = None,
     now: Optional[datetime] = None,
+    on_behalf_of: Optional[str] = None,
 ) -> Letter:
     """Render the letter once and store exactly those bytes with their SHA-256: the stored PDF is
-    what the person received and what every later download serves."""
-    _check_channel(draft, channel)
+    what the person received and what every later download serves. `actor` is None only for a
+    confirmation of the person's own action in the citizen portal (channel portal)."""
+    _check_channel(draft, channel, actor)
     template = template_for(draft.kind)
     now = now or utcnow()
     if with_access_code is None:
@@ -149,7 +160,8 @@ def send_letter(
             "url": access_codes.sign_in_url(),
             "expires_on": long_date(issued.expires_at, draft.language),
         }
-    context = letter_context(draft, signer=actor.name, access=access, today=now)
+    signer = actor.name if actor is not None else PORTAL_SIGNER[draft.language]
+    context = letter_context(draft, signer=signer, access=access, today=now)
     rendered = html_to_pdf(
         render_html(template.path(draft.language), context), language=draft.language
     )
@@ -169,7 +181,7 @@ def send_letter(
         page_count=rendered.page_count,
         access_code=issued.row if issued else None,
         created_at=now,
-        created_by_id=actor.id,
+        created_by_id=actor.id if actor is not None else None,
     )
     db.session.add(letter)
     db.session.flush()
@@ -182,12 +194,16 @@ def send_letter(
         object_id=letter.id,
         processing_activity=PROCESSING_ACTIVITY,
         purpose=f"brief versturen: {draft.kind.value} ({channel.value})",
+        on_behalf_of=on_behalf_of,
     )
     return letter
 
 
-def stored_pdf(actor: User, letter: Letter) -> bytes:
-    """The bytes as sent, checked against their hash; audited as an export of personal data."""
+def stored_pdf(
+    actor: Optional[User], letter: Letter, *, on_behalf_of: Optional[str] = None
+) -> bytes:
+    """The bytes as sent, checked against their hash; audited as an export of personal data.
+    In the citizen portal `actor` is None and `on_behalf_of` names the signed-in person."""
     pdf = letter.pdf
     if hashlib.sha256(pdf).hexdigest() != letter.sha256:
         raise RuleViolation(
@@ -202,6 +218,7 @@ def stored_pdf(actor: User, letter: Letter) -> bytes:
         object_id=letter.id,
         processing_activity=PROCESSING_ACTIVITY,
         purpose="verzonden brief downloaden",
+        on_behalf_of=on_behalf_of,
     )
     return pdf
 

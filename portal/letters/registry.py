@@ -41,7 +41,9 @@ TEMPLATES: dict[LetterKind, LetterTemplate] = {
         LetterTemplate(LetterKind.ACKNOWLEDGEMENT, "acknowledgement.html", "ontvangst-2026-01"),
         LetterTemplate(LetterKind.EXTENSION, "extension.html", "verlenging-2026-01"),
         LetterTemplate(LetterKind.DECISION, "decision.html", "besluit-2026-01"),
-        LetterTemplate(LetterKind.ACCESS_REPORT, "access_report.html", "inzage-2026-01"),
+        # The cover letter with the report itself (AVG art. 15); inzage-2026-01 was the cover
+        # letter alone (access_report.html, kept for the letters sent with it).
+        LetterTemplate(LetterKind.ACCESS_REPORT, "access_report_full.html", "inzage-2026-02"),
         LetterTemplate(
             LetterKind.NOT_PICKED_UP,
             "not_picked_up.html",
@@ -51,6 +53,16 @@ TEMPLATES: dict[LetterKind, LetterTemplate] = {
         LetterTemplate(LetterKind.RESTRICTION, "restriction.html", "beperking-2026-01"),
         LetterTemplate(
             LetterKind.RESTRICTION_ENDED, "restriction_ended.html", "beperking-einde-2026-01"
+        ),
+        LetterTemplate(
+            LetterKind.PROCESSING_RESTRICTION_LIFTED,
+            "processing_restriction_lifted.html",
+            "beperking-verwerking-einde-2026-01",
+        ),
+        LetterTemplate(
+            LetterKind.WITHDRAWAL_CONFIRMATION,
+            "withdrawal_confirmation.html",
+            "intrekking-2026-01",
         ),
     )
 }
@@ -73,6 +85,13 @@ SENDER = {
     "postal_city": "6500 HG Nijmegen",
     "phone": "14 024",
     "website": "www.nijmegen.nl",
+}
+
+# Who signs a letter no staff member sent: the confirmation of the person's own action in the
+# citizen portal (portal.letters.operations.send_letter without an actor).
+PORTAL_SIGNER = {
+    "nl": "Het privacyloket (deze brief is automatisch gemaakt)",
+    "en": "The privacy desk (this letter was made automatically)",
 }
 
 # The supervisory authority (AVG art. 77), named in every letter.

@@ -38,6 +38,8 @@ def kind_label(kind: LetterKind) -> str:
         LetterKind.NOT_PICKED_UP: _("Niet opgepakt"),
         LetterKind.RESTRICTION: _("Recht tijdelijk beperkt"),
         LetterKind.RESTRICTION_ENDED: _("Beperking opgeheven"),
+        LetterKind.PROCESSING_RESTRICTION_LIFTED: _("Beperking van de verwerking opgeheven"),
+        LetterKind.WITHDRAWAL_CONFIRMATION: _("Bevestiging: toestemming ingetrokken"),
     }[kind]
 
 
