@@ -2,6 +2,8 @@
 this moment? Used by the staff screens, the JSON API for partner systems and the citizen portal.
 
 Order of the rules:
+0. A person whose processing is restricted (AVG art. 18) is denied everything: the data is only
+   stored until the restriction is lifted.
 1. Reuse of data another partner brought in needs that partner's separate approval
    (Privacyprotocol art. 5).
 2. The person's own decision: the last consent event at or before the moment decides. A refusal or
@@ -44,6 +46,10 @@ DENIAL_MESSAGES = {
     "consent_expired": _l("De toestemming is verlopen."),
     "consent_missing": _l("Voor deze verwerking is toestemming nodig, en die is er niet."),
     "no_basis": _l("Er is geen grondslag vastgelegd voor deze verwerking."),
+    "processing_restricted": _l(
+        "De verwerking van de gegevens van deze persoon is beperkt (AVG art. 18): de gegevens "
+        "worden alleen bewaard."
+    ),
 }
 
 
@@ -144,6 +150,11 @@ def may(
 ) -> CheckResult:
     """Permit or deny, with the basis and the record that decided it, or the reason why not."""
     at = as_utc(at or utcnow())
+    # AVG art. 18(2): restricted data is, "with the exception of storage", processed only with
+    # the person's consent or for legal claims - decisions the privacy desk takes, not the check.
+    restricted = person.restricted_since
+    if restricted is not None and as_utc(restricted) <= at:
+        return CheckResult(False, at, reason="processing_restricted")
     reuse_id = None
     if source_partner is not None and source_partner.id != partner.id:
         approval = _reuse_approval(person, domain, source_partner, partner, at)

@@ -135,6 +135,9 @@ class Person(db.Model):
     )
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[Optional[datetime]] = mapped_column(sa.DateTime(timezone=True))
+    # AVG art. 18: while set, the person's data is only stored, not otherwise processed (the
+    # consent check denies, no entries are added). Set and cleared by requests/rights.py.
+    restricted_since: Mapped[Optional[datetime]] = mapped_column(sa.DateTime(timezone=True))
 
     household: Mapped[Household] = relationship(back_populates="persons")
     legal_representative: Mapped[Optional[Person]] = relationship(remote_side=[id])

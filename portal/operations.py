@@ -144,7 +144,8 @@ def add_entry(
     """Record an item of the core data set (Privacyprotocol art. 5).
 
     Afwegingskader: "Vanaf punt 5 worden persoonsgegevens [...] vastgelegd in VIS2": before phase 5
-    nothing about the household is stored. A closed case takes no new entries.
+    nothing about the household is stored. A closed case takes no new entries, and no entry is
+    added about a person whose processing is restricted (AVG art. 18).
     """
     if case.phase < FIRST_PHASE_WITH_PERSONAL_DATA:
         raise RuleViolation(
@@ -157,6 +158,15 @@ def add_entry(
         raise RuleViolation("person_not_in_case", "Deze persoon hoort niet bij dit huishouden.")
     if not text or not text.strip():
         raise RuleViolation("empty_text", "Vul een tekst in.")
+    # AVG art. 18: a restricted person's data is only stored. An entry about the whole household
+    # is about that person too.
+    concerned = [person] if person is not None else case.household.persons
+    if any(member.restricted_since is not None for member in concerned):
+        raise RuleViolation(
+            "processing_restricted",
+            "De verwerking van de gegevens van deze persoon is beperkt (AVG art. 18). Er kunnen "
+            "geen gegevens over deze persoon of het hele huishouden worden vastgelegd.",
+        )
     entry = CaseEntry(
         case=case,
         kind=kind,

@@ -57,3 +57,13 @@ def deadline(received, extended: bool) -> None:
             extra_holidays=extra_holidays(),
         ).isoformat()
     )
+
+
+@requests_cli.command("send-letters")
+@click.option("--limit", type=int, default=200, show_default=True)
+def send_letters(limit: int) -> None:
+    """Email the request letters still waiting for it (a mail server that was down)."""
+    from requests.letters import send_pending
+
+    report = send_pending(limit)
+    click.echo(f"verstuurd: {report.sent}, mislukt: {report.failed}")

@@ -6,13 +6,37 @@ from __future__ import annotations
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import (
+    DateField,
+    HiddenField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from portal.forms import PortalForm, choices
+from portal.operations import RuleViolation, normalise_bsn
 from requests import deadlines, labels
-from requests.models import Channel, FiledBy, IdentityMethod, Outcome, RequestType
+from requests.models import (
+    LETTER_LANGUAGES,
+    Channel,
+    FiledBy,
+    IdentityMethod,
+    Outcome,
+    RequestType,
+    RightRestrictionGround,
+)
 from requests.operations import AVG_START, MAX_TEXT, STALE_MESSAGE
+
+
+def _valid_bsn(form, field):
+    if field.data:
+        try:
+            normalise_bsn(field.data)
+        except RuleViolation as problem:
+            raise ValidationError(_l("Dit is geen geldig BSN (elfproef).")) from problem
 
 
 def _not_in_future(form, field):
@@ -64,6 +88,7 @@ class IntakeForm(PortalForm):
     description = TextAreaField(
         _l("Wat vraagt de persoon?"), validators=[Optional(), Length(max=MAX_TEXT)]
     )
+    language = SelectField(_l("Taal van de brieven"), default="nl")
 
     def __init__(self, *args, representatives=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -82,6 +107,9 @@ class IntakeForm(PortalForm):
         self.identity_method.choices = choices(
             [("", _l("Nog niet"))]
             + [(method.value, labels.method_label(method)) for method in IdentityMethod]
+        )
+        self.language.choices = choices(
+            (language, labels.language_label(language)) for language in LETTER_LANGUAGES
         )
 
     def validate_received_on(self, field):
@@ -179,3 +207,83 @@ class HolidayForm(PortalForm):
     def validate_day(self, field):
         if field.data and field.data < date(deadlines.FIRST_YEAR, 1, 1):
             raise ValidationError(_l("Kies een datum vanaf 2014."))
+
+
+# --- carrying out the rights ------------------------------------------------------------------
+
+
+class RectifyPersonForm(VersionedForm):
+    given_name = StringField(
+        _l("Voornaam"), validators=[DataRequired(_l("Vul de voornaam in.")), Length(max=100)]
+    )
+    family_name = StringField(
+        _l("Achternaam"), validators=[DataRequired(_l("Vul de achternaam in.")), Length(max=100)]
+    )
+    birth_date = DateField(
+        _l("Geboortedatum"), validators=[Optional()], render_kw={"autocomplete": "off"}
+    )
+    bsn = StringField(
+        _l("BSN"),
+        validators=[Optional(), Length(max=20), _valid_bsn],
+        render_kw={"autocomplete": "off", "inputmode": "numeric"},
+    )
+
+
+class RectifyEntryForm(VersionedForm):
+    text = TextAreaField(
+        _l("Verbeterde tekst"),
+        validators=[DataRequired(_l("Vul de verbeterde tekst in.")), Length(max=MAX_TEXT)],
+    )
+
+
+class LiftRestrictionForm(VersionedForm):
+    reasons = TextAreaField(
+        _l("Waarom wordt de beperking opgeheven?"),
+        validators=[
+            DataRequired(_l("Vul in waarom de beperking wordt opgeheven.")),
+            Length(max=MAX_TEXT),
+        ],
+    )
+
+
+class ObjectionForm(VersionedForm):
+    record_ids = SelectMultipleField(
+        _l("Verwerking die stopt"),
+        coerce=int,
+        validators=[DataRequired(_l("Kies de verwerking die stopt."))],
+    )
+
+    def __init__(self, *args, bases=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.record_ids.choices = choices((record.id, label) for record, label in bases)
+
+
+class RestrictRightForm(VersionedForm):
+    ground = SelectField(
+        _l("Grond"), validators=[DataRequired(_l("Kies de grond van de beperking."))]
+    )
+    motivation = TextAreaField(
+        _l("Motivering"),
+        validators=[
+            DataRequired(_l("Leg vast waarom de beperking nodig is.")),
+            Length(max=MAX_TEXT),
+        ],
+    )
+    inform_by = DateField(
+        _l("De persoon uiterlijk inlichten op"),
+        validators=[DataRequired(_l("Vul in wanneer de persoon uiterlijk wordt ingelicht."))],
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.ground.choices = choices(
+            [("", _l("Kies"))]
+            + [(ground.value, labels.ground_label(ground)) for ground in RightRestrictionGround]
+        )
+
+
+class TellRightRestrictionForm(VersionedForm):
+    review_on = DateField(
+        _l("De beperking opnieuw bekijken uiterlijk op"),
+        validators=[DataRequired(_l("Vul in wanneer de beperking opnieuw wordt bekeken."))],
+    )

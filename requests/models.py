@@ -98,6 +98,29 @@ class EventKind(enum.Enum):
     WITHDRAWN = "withdrawn"
     ASSIGNED = "assigned"
     DEADLINE_CHANGED = "deadline_changed"  # an administrator added or removed a holiday
+    # Carrying out the right (requests/rights.py and the modules beside it).
+    ACCESS_REPORT_SENT = "access_report_sent"
+    RECTIFIED = "rectified"
+    ERASED = "erased"
+    PROCESSING_RESTRICTED = "processing_restricted"
+    PROCESSING_RESTRICTION_LIFTED = "processing_restriction_lifted"
+    OBJECTION_CARRIED_OUT = "objection_carried_out"
+    # Privacyprotocol art. 5: the right itself restricted for a while, and the person told later.
+    RIGHT_RESTRICTED = "right_restricted"
+    RIGHT_RESTRICTION_TOLD = "right_restriction_told"
+    RIGHT_RESTRICTION_ENDED = "right_restriction_ended"
+
+
+class RightRestrictionGround(enum.Enum):
+    """Privacyprotocol art. 5: a right is restricted "alleen [...] indien sprake is van de
+    vrijwaring van een vitaal belang of conflict van plichten" - no other ground."""
+
+    VITAL_INTEREST = "vital_interest"
+    CONFLICT_OF_DUTIES = "conflict_of_duties"
+
+
+# The languages letters about a request are written in (portal/letters/registry.py LANGUAGES).
+LETTER_LANGUAGES = ("nl", "en")
 
 
 class PrivacyRequest(db.Model):
@@ -146,6 +169,21 @@ class PrivacyRequest(db.Model):
     withdrawn_on: Mapped[Optional[date]]
 
     assignee_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("staff_user.id"), index=True)
+
+    # The language of the letters about this request.
+    language: Mapped[str] = mapped_column(sa.String(5), default="nl", server_default="nl")
+
+    # Privacyprotocol art. 4 and 5: the right may be restricted for a while, "tijdelijk, goed
+    # gemotiveerd en gedocumenteerd", only for a vital interest or a conflict of duties, with a
+    # date by which the person is told ("Zodra mogelijk wordt betrokkene alsnog geinformeerd").
+    right_restricted_on: Mapped[Optional[date]]
+    right_restriction_ground: Mapped[Optional[RightRestrictionGround]] = mapped_column(
+        _enum(RightRestrictionGround, "right_restriction_ground")
+    )
+    right_restriction_motivation: Mapped[Optional[str]] = mapped_column(EncryptedText)
+    inform_by: Mapped[Optional[date]] = mapped_column(index=True)
+    informed_on: Mapped[Optional[date]]
+    right_restriction_ended_on: Mapped[Optional[date]]
 
     # Optimistic locking: every UPDATE says "WHERE version_id = <the version I read>"; a form
     # carries the version it showed (see operations.check_version).
@@ -221,6 +259,28 @@ class PrivacyRequest(db.Model):
             "(status = 'withdrawn') = (withdrawn_on IS NOT NULL)", name="withdrawn_date"
         ),
         sa.CheckConstraint("version_id >= 1", name="version_positive"),
+        sa.CheckConstraint("language IN ('nl', 'en')", name="letter_language"),
+        # Privacyprotocol art. 5: a restricted right has its ground, motivation and a date by
+        # which the person is told, all together.
+        sa.CheckConstraint(
+            "(right_restricted_on IS NULL) = (right_restriction_ground IS NULL) "
+            "AND (right_restricted_on IS NULL) = (right_restriction_motivation IS NULL) "
+            "AND (right_restricted_on IS NULL) = (inform_by IS NULL)",
+            name="right_restriction_documented",
+        ),
+        sa.CheckConstraint(
+            "inform_by IS NULL OR inform_by >= right_restricted_on", name="inform_after_restriction"
+        ),
+        sa.CheckConstraint(
+            "informed_on IS NULL OR (right_restricted_on IS NOT NULL "
+            "AND informed_on >= right_restricted_on)",
+            name="informed_after_restriction",
+        ),
+        sa.CheckConstraint(
+            "right_restriction_ended_on IS NULL OR (right_restricted_on IS NOT NULL "
+            "AND right_restriction_ended_on >= right_restricted_on)",
+            name="restriction_ends_after_start",
+        ),
     )
 
     @property
@@ -239,6 +299,11 @@ class PrivacyRequest(db.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    @property
+    def right_restricted(self) -> bool:
+        """The right of this request is restricted for now (Privacyprotocol art. 5)."""
+        return self.right_restricted_on is not None and self.right_restriction_ended_on is None
 
 
 class IdentityWait(db.Model):
@@ -307,6 +372,9 @@ class RequestEvent(db.Model):
     from_status: Mapped[Optional[Status]] = mapped_column(_enum(Status, "request_event_from"))
     to_status: Mapped[Status] = mapped_column(_enum(Status, "request_event_to"))
     deadline: Mapped[date]  # the deadline after this step
+    # What carrying out a right did, as counts, codes and ids: never personal data, so that the
+    # timeline keeps nothing an erasure removed.
+    details: Mapped[Optional[dict]] = mapped_column(sa.JSON)
 
     request: Mapped[PrivacyRequest] = relationship(back_populates="events")
     actor: Mapped[Optional[User]] = relationship()
@@ -323,3 +391,64 @@ class ExtraHoliday(db.Model):
     reason: Mapped[str] = mapped_column(sa.String(200))
     added_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("staff_user.id"))
     added_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+
+class RectifiedField(enum.Enum):
+    """What the desk can rectify (AVG art. 16): the person's NAW data, or the text of an entry."""
+
+    GIVEN_NAME = "given_name"
+    FAMILY_NAME = "family_name"
+    BIRTH_DATE = "birth_date"
+    BSN = "bsn"
+    ENTRY_TEXT = "entry_text"
+
+
+class Rectification(db.Model):
+    """One rectified value with the value it replaced (AVG art. 16): the old value stays in the
+    history, encrypted like the new one. Goes with the person (erasure, retention)."""
+
+    __tablename__ = "rectification"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("privacy_request.id", ondelete="CASCADE"), index=True
+    )
+    person_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("person.id", ondelete="CASCADE"), index=True
+    )
+    case_entry_id: Mapped[Optional[int]] = mapped_column(
+        sa.ForeignKey("case_entry.id", ondelete="CASCADE"), index=True
+    )
+    field: Mapped[RectifiedField] = mapped_column(_enum(RectifiedField, "rectified_field"))
+    old_value: Mapped[Optional[str]] = mapped_column(EncryptedText)
+    new_value: Mapped[Optional[str]] = mapped_column(EncryptedText)
+    at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    actor_id: Mapped[int] = mapped_column(sa.ForeignKey("staff_user.id"))
+
+    request: Mapped[PrivacyRequest] = relationship()
+    actor: Mapped[User] = relationship()
+
+    __table_args__ = (
+        sa.CheckConstraint(
+            "(field = 'entry_text') = (case_entry_id IS NOT NULL)", name="entry_text_has_entry"
+        ),
+    )
+
+
+class LetterEmail(db.Model):
+    """A request letter waiting to be emailed to the person, or emailed. Written in the
+    transaction that stores the letter; sent after the commit (requests/letters.py), so a mail
+    server that is down never undoes the step. The address is read when sending: none is kept."""
+
+    __tablename__ = "letter_email"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    letter_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("letter.id", ondelete="CASCADE"), unique=True
+    )
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    sent_at: Mapped[Optional[datetime]] = mapped_column(sa.DateTime(timezone=True))
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    last_error: Mapped[Optional[str]] = mapped_column(sa.String(500))
+
+    __table_args__ = (sa.CheckConstraint("attempts >= 0", name="attempts_not_negative"),)

@@ -25,8 +25,10 @@ from portal.extensions import db
 from portal.models import Person, Role, User
 from portal.operations import RuleViolation
 from requests import deadlines
+from requests import letters as request_letters
 from requests.models import (
     FINISHED_STATUSES,
+    LETTER_LANGUAGES,
     OPEN_STATUSES,
     Channel,
     EventKind,
@@ -131,7 +133,7 @@ def _text(value: Optional[str], *, code: str, message: str) -> str:
     return text
 
 
-def _record(
+def record_step(
     actor: Optional[User],
     request: PrivacyRequest,
     kind: EventKind,
@@ -140,7 +142,10 @@ def _record(
     from_status: Optional[Status],
     purpose: str,
     action: audit.Action = audit.Action.UPDATE,
+    details: Optional[dict] = None,
 ) -> RequestEvent:
+    """The timeline event and the audit entry of one step; flushes the request (refused when
+    another transaction changed it in between). `details` hold counts, codes and ids only."""
     event = RequestEvent(
         request=request,
         kind=kind,
@@ -149,6 +154,7 @@ def _record(
         from_status=from_status,
         to_status=request.status,
         deadline=request.deadline,
+        details=details,
     )
     db.session.add(event)
     _save(request)
@@ -190,10 +196,15 @@ def register_request(
     representative: Optional[Person] = None,
     representative_name: Optional[str] = None,
     identity_method: Optional[IdentityMethod] = None,
+    language: str = "nl",
 ) -> PrivacyRequest:
     """Register a request from any channel with its date of receipt, from which the deadline runs
-    (AVG art. 12(3)). When identity was already established at intake (DigiD, an ID document
-    seen at the desk), the method is recorded; no copy of an ID document is kept."""
+    (AVG art. 12(3)), and send the acknowledgement with that deadline. When identity was already
+    established at intake (DigiD, an ID document seen at the desk), the method is recorded; no
+    copy of an ID document is kept. `actor` is None only for a request the person filed online:
+    the acknowledgement then goes through the citizen portal."""
+    if language not in LETTER_LANGUAGES:
+        raise RuleViolation("unknown_language", "Kies Nederlands of Engels voor de brieven.")
     if received_on > deadlines.today():
         raise RuleViolation("in_future", "De datum van ontvangst kan niet in de toekomst liggen.")
     if received_on < AVG_START:
@@ -228,6 +239,7 @@ def register_request(
         registered_by_id=getattr(actor, "id", None),
         description=description,
         status=Status.RECEIVED,
+        language=language,
     )
     if identity_method is not None:
         request.identity_method = identity_method
@@ -236,7 +248,7 @@ def register_request(
     request.deadline = compute_deadline(request)
     db.session.add(request)
     db.session.flush()
-    _record(
+    record_step(
         actor,
         request,
         EventKind.REGISTERED,
@@ -245,6 +257,7 @@ def register_request(
         purpose=f"AVG-verzoek registreren (art. {type.article})",
         action=audit.Action.CREATE,
     )
+    request_letters.send(actor, request, request_letters.acknowledgement(request))
     return request
 
 
@@ -321,7 +334,7 @@ def start_identity_check(
     request.waits.append(IdentityWait(started_on=on, requested_info=info, started_by_id=actor.id))
     request.status = Status.IDENTITY_TO_VERIFY
     request.deadline = compute_deadline(request)
-    _record(
+    record_step(
         actor,
         request,
         EventKind.IDENTITY_REQUESTED,
@@ -358,7 +371,7 @@ def record_identity(
     request.identity_established_by_id = actor.id
     request.status = Status.IN_PROGRESS
     request.deadline = compute_deadline(request)
-    _record(
+    record_step(
         actor,
         request,
         EventKind.IDENTITY_ESTABLISHED,
@@ -382,7 +395,7 @@ def start_processing(
         )
     before = request.status
     request.status = Status.IN_PROGRESS
-    _record(
+    record_step(
         actor,
         request,
         EventKind.PROCESSING_STARTED,
@@ -403,7 +416,8 @@ def extend_deadline(
 ) -> PrivacyRequest:
     """AVG art. 12(3): the period "may be extended by two further months where necessary, taking
     into account the complexity and number of the requests"; the requester is told, with the
-    reasons, within one month of receipt. The whole period becomes three months from receipt."""
+    reasons, within one month of receipt: the extension letter goes in the same step. The whole
+    period becomes three months from receipt."""
     check_version(request, version)
     _require(
         request, {Status.IN_PROGRESS}, "Alleen een verzoek in behandeling kan worden verlengd."
@@ -419,11 +433,12 @@ def extend_deadline(
             f"Verlengen kan alleen binnen de eerste maand (tot en met {first_month:%d-%m-%Y}).",
         )
     before = request.status
+    original_deadline = request.deadline
     request.extended_on = on
     request.extension_reasons = reasons
     request.status = Status.EXTENDED
     request.deadline = compute_deadline(request)
-    _record(
+    record_step(
         actor,
         request,
         EventKind.EXTENDED,
@@ -431,6 +446,7 @@ def extend_deadline(
         from_status=before,
         purpose="termijn verlengen",
     )
+    request_letters.send(actor, request, request_letters.extension(request, original_deadline))
     return request
 
 
@@ -445,7 +461,14 @@ def decide_request(
 ) -> PrivacyRequest:
     """Decide: granted, partly granted, refused, or not handled. Anything but a full grant states
     its reasons (AVG art. 12(4)). A request whose requester could not be identified can be closed
-    as not handled without being processed (AVG art. 11(2), 12(2))."""
+    as not handled without being processed (AVG art. 11(2), 12(2)). A request is granted, wholly
+    or partly, only once its right was carried out (requests/rights.py).
+
+    The decision letter goes in the same step (UAVG art. 34: a besluit, with the reasons, the
+    complaint route and the bezwaar clause), saying what was done - except for a granted access
+    request, which the access-report letter already answered."""
+    from requests import rights
+
     check_version(request, version)
     if not isinstance(outcome, Outcome):
         raise RuleViolation("no_outcome", "Kies een besluit.")
@@ -470,15 +493,18 @@ def decide_request(
             message="Vul de redenen van het besluit in; die staan in de brief aan de aanvrager.",
         )
     on = _day(on, request, "De datum van het besluit")
+    rights.require_carried_out(request, outcome)
     before = request.status
-    _close_open_wait(request, on)
-    request.decision = outcome
-    request.decision_reasons = reasons
-    request.decided_on = on
-    request.decided_by_id = actor.id
-    request.status = Status.DECIDED
-    request.deadline = compute_deadline(request)
-    _record(
+    # One change of state: no flush halfway (the database wants decision and status together).
+    with db.session.no_autoflush:
+        _close_open_wait(request, on)
+        request.decision = outcome
+        request.decision_reasons = reasons
+        request.decided_on = on
+        request.decided_by_id = actor.id
+        request.status = Status.DECIDED
+        request.deadline = compute_deadline(request)
+    record_step(
         actor,
         request,
         EventKind.DECIDED,
@@ -486,6 +512,10 @@ def decide_request(
         from_status=before,
         purpose=f"besluit op AVG-verzoek: {outcome.value}",
     )
+    if not rights.decision_is_the_report(request):
+        request_letters.send(
+            actor, request, request_letters.decision(request, rights.decision_actions(request))
+        )
     return request
 
 
@@ -503,7 +533,7 @@ def close_request(
     before = request.status
     request.closed_on = on
     request.status = Status.CLOSED
-    _record(
+    record_step(
         actor, request, EventKind.CLOSED, on=on, from_status=before, purpose="verzoek afsluiten"
     )
     return request
@@ -530,7 +560,7 @@ def withdraw_request(
     _close_open_wait(request, on)
     request.withdrawn_on = on
     request.status = Status.WITHDRAWN
-    _record(
+    record_step(
         actor,
         request,
         EventKind.WITHDRAWN,
@@ -561,7 +591,7 @@ def assign_request(
     if new_id == request.assignee_id:
         return request
     request.assignee = assignee
-    _record(
+    record_step(
         actor,
         request,
         EventKind.ASSIGNED,
@@ -655,7 +685,7 @@ def _recompute_deadlines(actor: User, day: date) -> int:
         if deadline == request.deadline:
             continue
         request.deadline = deadline
-        _record(
+        record_step(
             actor,
             request,
             EventKind.DEADLINE_CHANGED,
@@ -689,6 +719,25 @@ def possible_actions(request: PrivacyRequest, on: Optional[date] = None) -> set[
         actions.add("close")
     if status not in FINISHED_STATUSES:
         actions.add("assign")
+    actions |= _right_actions(request)
+    return actions
+
+
+def _right_actions(request: PrivacyRequest) -> set[str]:
+    """Carrying out the right, the restriction of processing and a restricted right."""
+    from requests import rights
+
+    actions = set()
+    if request.status in rights.WORKING and not request.right_restricted:
+        actions.add("carry_out")
+    if rights.may_lift(request):
+        actions.add("lift_restriction")
+    if request.status not in FINISHED_STATUSES and request.right_restricted_on is None:
+        actions.add("restrict_right")
+    if request.right_restricted:
+        actions.add("end_right_restriction")
+        if request.informed_on is None:
+            actions.add("tell_right_restriction")
     return actions
 
 

@@ -15,12 +15,16 @@ from flask_login import current_user
 from sqlalchemy.orm import aliased, joinedload
 
 from portal import access as portal_access
+from portal import notices
 from portal.extensions import db
 from portal.forms import EmptyForm
-from portal.models import Person, Role, User
+from portal.letters.views import channel_label as letter_channel_label
+from portal.letters.views import kind_label as letter_kind_label
+from portal.models import Case, Person, Role, User
 from portal.operations import RuleViolation, find_person_by_bsn
 from portal.views import role_required
-from requests import access, deadlines, labels, operations
+from requests import access, deadlines, labels, operations, right_restriction, rights
+from requests import letters as request_letters
 from requests.forms import (
     AssignForm,
     DecideForm,
@@ -29,9 +33,13 @@ from requests.forms import (
     IdentityForm,
     IdentityRequestForm,
     IntakeForm,
+    LiftRestrictionForm,
     NoteForm,
+    ObjectionForm,
     PersonSearchForm,
+    RestrictRightForm,
     StepForm,
+    TellRightRestrictionForm,
     WithdrawForm,
 )
 from requests.models import (
@@ -45,6 +53,7 @@ from requests.models import (
     Outcome,
     PrivacyRequest,
     RequestType,
+    RightRestrictionGround,
 )
 
 bp = Blueprint("requests", __name__, url_prefix="/requests")
@@ -98,7 +107,9 @@ def queue():
                 urgency=deadlines.urgency(row.deadline, today, running=running),
             )
         )
-    return render_template("requests/queue.html", items=items, today=today)
+    # Privacyprotocol art. 4 and 5: a restricted right, and the date by which the person is told.
+    to_tell = right_restriction.to_tell(today)
+    return render_template("requests/queue.html", items=items, today=today, to_tell=to_tell)
 
 
 # --- intake -----------------------------------------------------------------------------------
@@ -138,12 +149,14 @@ def intake():
                 identity_method=(
                     IdentityMethod(form.identity_method.data) if form.identity_method.data else None
                 ),
+                language=form.language.data,
             )
         except RuleViolation as problem:
             db.session.rollback()
             form.form_errors.append(problem.message)
         else:
             db.session.commit()
+            send_after_commit(created)
             flash(_("Het verzoek is geregistreerd als %(ref)s.", ref=created.reference), "success")
             return redirect(url_for("requests.detail", request_id=created.id))
     db.session.rollback()
@@ -221,10 +234,41 @@ def _desk_members() -> list[User]:
     return [user for user in users if operations.assignable(user)]
 
 
+def objection_choices(privacy_request: PrivacyRequest) -> list:
+    """The public-task bases an objection can stop, labelled without personal data."""
+    if privacy_request.type is not RequestType.OBJECTION:
+        return []
+    return [
+        (
+            record,
+            _(
+                "%(case)s, fase %(phase)s: %(partner)s, %(domain)s (%(statute)s)",
+                case=db.session.get(Case, record.case_id).reference,
+                phase=record.phase,
+                partner=record.partner.name,
+                domain=record.domain.name_nl,
+                statute=record.statute,
+            ),
+        )
+        for record in rights.public_task_bases(privacy_request.person)
+    ]
+
+
 def _forms(privacy_request: PrivacyRequest) -> dict:
     """Every form of the request page, unbound, with the version the page shows."""
     version = {"version": str(privacy_request.version_id)}
     return {
+        "restrict_processing": StepForm(formdata=None, prefix="restrict", data=version),
+        "lift": LiftRestrictionForm(formdata=None, prefix="lift", data=version),
+        "objection": ObjectionForm(
+            formdata=None,
+            prefix="objection",
+            data=version,
+            bases=objection_choices(privacy_request),
+        ),
+        "restrict_right": RestrictRightForm(formdata=None, prefix="right", data=version),
+        "tell_right": TellRightRestrictionForm(formdata=None, prefix="tell", data=version),
+        "end_right": StepForm(formdata=None, prefix="endright", data=version),
         "ask": IdentityRequestForm(formdata=None, prefix="ask", data=version),
         "identity": IdentityForm(formdata=None, prefix="identity", data=version),
         "start": StepForm(formdata=None, prefix="start", data=version),
@@ -247,24 +291,54 @@ def _forms(privacy_request: PrivacyRequest) -> dict:
     }
 
 
+# The step of the page (operations.possible_actions) each form belongs to.
+FORM_ACTIONS = {
+    "ask": "ask_identity",
+    "identity": "record_identity",
+    "start": "start",
+    "extend": "extend",
+    "decide": "decide",
+    "close": "close",
+    "withdraw": "withdraw",
+    "assign": "assign",
+    "restrict_processing": "carry_out",
+    "objection": "carry_out",
+    "lift": "lift_restriction",
+    "restrict_right": "restrict_right",
+    "tell_right": "tell_right_restriction",
+    "end_right": "end_right_restriction",
+}
+
+
 def _render_detail(privacy_request: PrivacyRequest, submitted: Optional[dict] = None, status=200):
     forms = _forms(privacy_request)
     forms.update(submitted or {})
     today = deadlines.today()
     suspend = operations.wait_policy() == deadlines.WAIT_SUSPEND
     running = privacy_request.is_open and not (suspend and privacy_request.open_wait)
+    letters = request_letters.letters_of(privacy_request)
+    actions = operations.possible_actions(privacy_request, today)
+    refused = next(iter(submitted or {}), None)
     return (
         render_template(
             "requests/detail.html",
             r=privacy_request,
             forms=forms,
-            actions=operations.possible_actions(privacy_request, today),
+            letters=letters,
+            emails=request_letters.email_state(letters),
+            letter_kind_label=letter_kind_label,
+            letter_channel_label=letter_channel_label,
+            restricted_since=privacy_request.person.restricted_since,
+            actions=actions,
             first_month=operations.first_month_deadline(privacy_request),
             days_left=(privacy_request.deadline - today).days,
             urgency=deadlines.urgency(privacy_request.deadline, today, running=running),
             clock_stopped=bool(suspend and privacy_request.open_wait),
             # A refused step that the page no longer offers shows its message at the top.
-            refused=next(iter(submitted or {}), None),
+            refused=refused,
+            refused_on_top=refused is not None
+            and refused != "note"
+            and FORM_ACTIONS.get(refused) not in actions,
         ),
         status,
     )
@@ -285,12 +359,23 @@ def _step(request_id: int, key: str, form, apply, done: str):
             form.form_errors.append(problem.message)
         else:
             db.session.commit()
+            send_after_commit(privacy_request)
             flash(done, "success")
             return redirect(url_for("requests.detail", request_id=privacy_request.id))
     db.session.rollback()
     access.record_read(current_user, privacy_request, purpose=READ_PURPOSE)
     db.session.commit()
     return _render_detail(privacy_request, {key: form}, status=422)
+
+
+def send_after_commit(privacy_request: PrivacyRequest) -> None:
+    """Email what the committed step wrote: the request's letters to the person, the notices to
+    the partners (AVG art. 19). A mail server that is down only leaves them waiting for
+    `flask --app portal requests send-letters` and `notices send`."""
+    request_letters.send_pending(reference=privacy_request.reference)
+    notices.send_pending(person_id=privacy_request.person_id)
+    for case in rights.household_cases(privacy_request.person):
+        notices.send_pending(case_id=case.id)
 
 
 @bp.route("/<int:request_id>/identity-request", methods=["POST"])
@@ -424,6 +509,96 @@ def add_note(request_id: int):
     )
 
 
+# --- carrying out a right from the request page (the other steps: requests/rights_views.py) ---
+
+
+@bp.route("/<int:request_id>/restrict-processing", methods=["POST"])
+@desk_only
+def restrict_processing(request_id: int):
+    return _step(
+        request_id,
+        "restrict_processing",
+        lambda r: StepForm(prefix="restrict"),
+        lambda r, form: rights.restrict_processing(current_user, r, version=form.version_number),
+        _("De verwerking is beperkt. De partners in de casussen krijgen bericht."),
+    )
+
+
+@bp.route("/<int:request_id>/lift-restriction", methods=["POST"])
+@desk_only
+def lift_restriction(request_id: int):
+    return _step(
+        request_id,
+        "lift",
+        lambda r: LiftRestrictionForm(prefix="lift"),
+        lambda r, form: rights.lift_processing_restriction(
+            current_user, r, version=form.version_number, reasons=form.reasons.data
+        ),
+        _("De beperking is opgeheven; de persoon krijgt een brief."),
+    )
+
+
+@bp.route("/<int:request_id>/objection", methods=["POST"])
+@desk_only
+def objection(request_id: int):
+    return _step(
+        request_id,
+        "objection",
+        lambda r: ObjectionForm(prefix="objection", bases=objection_choices(r)),
+        lambda r, form: rights.carry_out_objection(
+            current_user, r, version=form.version_number, record_ids=form.record_ids.data
+        ),
+        _("De gekozen verwerking is gestopt. De partners krijgen bericht."),
+    )
+
+
+@bp.route("/<int:request_id>/restrict-right", methods=["POST"])
+@desk_only
+def restrict_right(request_id: int):
+    return _step(
+        request_id,
+        "restrict_right",
+        lambda r: RestrictRightForm(prefix="right"),
+        lambda r, form: right_restriction.restrict_right(
+            current_user,
+            r,
+            version=form.version_number,
+            ground=RightRestrictionGround(form.ground.data),
+            motivation=form.motivation.data,
+            inform_by=form.inform_by.data,
+        ),
+        _("Het recht is tijdelijk beperkt. Vergeet niet de persoon op tijd in te lichten."),
+    )
+
+
+@bp.route("/<int:request_id>/tell-right-restriction", methods=["POST"])
+@desk_only
+def tell_right_restriction(request_id: int):
+    return _step(
+        request_id,
+        "tell_right",
+        lambda r: TellRightRestrictionForm(prefix="tell"),
+        lambda r, form: right_restriction.tell_right_restriction(
+            current_user, r, version=form.version_number, review_on=form.review_on.data
+        ),
+        _("De persoon krijgt een brief over de beperking."),
+    )
+
+
+@bp.route("/<int:request_id>/end-right-restriction", methods=["POST"])
+@desk_only
+def end_right_restriction(request_id: int):
+    return _step(
+        request_id,
+        "end_right",
+        lambda r: StepForm(prefix="endright"),
+        lambda r, form: right_restriction.end_right_restriction(
+            current_user, r, version=form.version_number
+        ),
+        _("De beperking van het recht is opgeheven; de persoon krijgt een brief."),
+    )
+
+
 # --- extra holidays (administrator) -----------------------------------------------------------
 
 
@@ -471,3 +646,7 @@ def delete_holiday(holiday_id: int):
     db.session.commit()
     flash(_("De dag is verwijderd; lopende termijnen zijn herberekend."), "success")
     return redirect(url_for("requests.holidays"))
+
+
+# The pages of access, rectification and erasure register their routes on `bp` too.
+from requests import rights_views  # noqa: E402, F401

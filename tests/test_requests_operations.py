@@ -66,6 +66,26 @@ def audit_count() -> int:
     return f.count(AuditEntry)
 
 
+def request_audits() -> int:
+    """Audit entries of the steps on requests themselves (letters and exports have their own)."""
+    return db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(AuditEntry)
+        .where(
+            AuditEntry.object_type == "privacy_request",
+            AuditEntry.action.in_(["create", "update"]),
+        )
+    )
+
+
+def carry_out(actor, request):
+    """Carry out the right of an access request: the report goes out (requests/rights.py)."""
+    from requests.access_report import send_access_report
+
+    send_access_report(actor, request, version=request.version_id)
+    return request
+
+
 # --- intake -----------------------------------------------------------------------------------
 
 
@@ -78,8 +98,12 @@ def test_register_computes_the_deadline_and_records_the_step(desk):
     assert request.reference == f"AVG-2026-{request.id:05d}"
     assert [event.kind for event in request.events] == [EventKind.REGISTERED]
     assert request.events[0].deadline == request.deadline
-    assert audit_count() == before + 1
-    entry = db.session.scalars(sa.select(AuditEntry).order_by(AuditEntry.seq.desc())).first()
+    assert audit_count() == before + 2  # the request, and its acknowledgement letter
+    entry = db.session.scalars(
+        sa.select(AuditEntry)
+        .where(AuditEntry.object_type == "privacy_request")
+        .order_by(AuditEntry.seq.desc())
+    ).first()
     assert (entry.action, entry.person_id, entry.object_type, entry.object_id) == (
         "create",
         request.person_id,
@@ -346,6 +370,8 @@ def test_anything_but_a_full_grant_states_its_reasons(desk, outcome):
     with pytest.raises(RuleViolation) as problem:
         ops.decide_request(desk, request, version=request.version_id, outcome=outcome)
     assert problem.value.code == "reasons_required"
+    if outcome is Outcome.PARTLY_GRANTED:
+        carry_out(desk, request)
     ops.decide_request(
         desk, request, version=request.version_id, outcome=outcome, reasons="Wet verbiedt het"
     )
@@ -357,14 +383,25 @@ def test_anything_but_a_full_grant_states_its_reasons(desk, outcome):
 
 
 def test_granted_needs_no_reasons_and_closes_after(desk):
-    request = in_progress(desk)
+    request = carry_out(desk, in_progress(desk))
     ops.decide_request(desk, request, version=request.version_id, outcome=Outcome.GRANTED)
     ops.close_request(desk, request, version=request.version_id)
     assert (request.status, request.closed_on) == (Status.CLOSED, TODAY)
 
 
-def test_the_database_requires_reasons_for_a_refusal(desk):
+@pytest.mark.parametrize("outcome", [Outcome.GRANTED, Outcome.PARTLY_GRANTED])
+def test_a_request_is_granted_only_once_its_right_was_carried_out(desk, outcome):
     request = in_progress(desk)
+    with pytest.raises(RuleViolation) as problem:
+        ops.decide_request(
+            desk, request, version=request.version_id, outcome=outcome, reasons="Deels"
+        )
+    assert problem.value.code == "not_carried_out"
+    assert request.status is Status.IN_PROGRESS
+
+
+def test_the_database_requires_reasons_for_a_refusal(desk):
+    request = carry_out(desk, in_progress(desk))
     ops.decide_request(desk, request, version=request.version_id, outcome=Outcome.GRANTED)
     with pytest.raises(IntegrityError):
         with db.session.begin_nested():
@@ -421,7 +458,9 @@ def test_the_requester_withdraws_at_any_moment_before_the_decision(desk, step):
 
 def test_a_decided_request_cannot_be_withdrawn(desk):
     request = in_progress(desk)
-    ops.decide_request(desk, request, version=request.version_id, outcome=Outcome.GRANTED)
+    ops.decide_request(
+        desk, request, version=request.version_id, outcome=Outcome.REFUSED, reasons="Geen"
+    )
     with pytest.raises(RuleViolation) as problem:
         ops.withdraw_request(desk, request, version=request.version_id)
     assert problem.value.code == "wrong_status"
@@ -493,15 +532,16 @@ def test_every_step_leaves_an_audit_entry_and_a_timeline_event(desk):
         ),
         lambda: ops.assign_request(desk, request, version=request.version_id, assignee=desk),
         lambda: ops.extend_deadline(desk, request, version=request.version_id, reasons="Veel"),
+        lambda: carry_out(desk, request),
         lambda: ops.decide_request(
             desk, request, version=request.version_id, outcome=Outcome.GRANTED
         ),
         lambda: ops.close_request(desk, request, version=request.version_id),
     ]
     for step in steps:
-        audits, events, version = audit_count(), len(request.events), request.version_id
+        audits, events, version = request_audits(), len(request.events), request.version_id
         step()
-        assert audit_count() == audits + 1
+        assert request_audits() == audits + 1
         assert len(request.events) == events + 1
         assert request.version_id == version + 1  # every step changes the row: conflicts show
 
@@ -529,7 +569,9 @@ def test_an_extra_holiday_moves_open_deadlines_and_removing_it_moves_them_back(d
     admin = f.user(Role.ADMIN)
     request = register(desk)  # deadline Thu 2 April 2026
     done = in_progress(desk)
-    ops.decide_request(desk, done, version=done.version_id, outcome=Outcome.GRANTED)
+    ops.decide_request(
+        desk, done, version=done.version_id, outcome=Outcome.REFUSED, reasons="Geen gegevens"
+    )
     decided_deadline = done.deadline
     holiday = ops.add_extra_holiday(admin, date(2026, 4, 2), "Gemeentehuis dicht")
     # 2 April extra, 3 April Good Friday, weekend, 6 April Easter Monday -> Tue 7 April.

@@ -73,7 +73,9 @@ def test_queue_sorts_by_deadline_and_marks_overdue_and_due_this_week(client, aut
         soon = register(desk, received_on=date(2026, 2, 24)).reference  # 24 March
         done = register(desk, received_on=date(2026, 2, 1), identity_method=IdentityMethod.DIGID)
         ops.start_processing(desk, done, version=done.version_id)
-        ops.decide_request(desk, done, version=done.version_id, outcome=Outcome.GRANTED)
+        ops.decide_request(
+            desk, done, version=done.version_id, outcome=Outcome.REFUSED, reasons="Geen"
+        )
         decided = done.reference
         gone = register(desk, received_on=date(2026, 2, 2))
         ops.withdraw_request(desk, gone, version=gone.version_id)
@@ -184,6 +186,7 @@ def test_registering_a_request_through_the_form(app, client, auth, seed):
             "representative_name": "",
             "identity_method": "desk_id_document_seen",
             "description": "Wis de oude schuldgegevens",
+            "language": "en",
         },
     )
     assert response.status_code == 302
@@ -194,6 +197,10 @@ def test_registering_a_request_through_the_form(app, client, auth, seed):
         assert created.type is RequestType.ERASURE and created.deadline == date(2026, 4, 16)
         assert created.identity_method is IdentityMethod.DESK_ID_DOCUMENT_SEEN
         assert created.description == "Wis de oude schuldgegevens"
+        assert created.language == "en"  # the acknowledgement went in English
+        from requests.letters import letters_of
+
+        assert [letter.language for letter in letters_of(created)] == ["en"]
         assert response.headers["Location"].endswith(f"/requests/{created.id}")
 
 
@@ -281,6 +288,11 @@ def test_the_whole_workflow_through_the_forms(app, client, auth, seed):
     post("identity", "identity", method="letter_code", arrived_on="")
     post("assign", "assign", assignee_id=str(desk.id))
     post("extend", "extend", reasons="Gegevens bij vijf partners")
+    report_page = client.get(f"{url}/access-report").get_data(as_text=True)
+    sent = client.post(
+        f"{url}/access-report", data={"report-version": version_on(report_page, "report")}
+    )
+    assert sent.status_code == 302, sent.get_data(as_text=True)
     post("decide", "decide", outcome="partly_granted", reasons="Politiegegevens vallen erbuiten")
     post("close", "close")
     with app.app_context():
@@ -442,3 +454,21 @@ def test_cli_lists_holidays_and_computes_a_deadline(app, db):
     result = runner.invoke(args=["requests", "deadline", "2026-01-15", "--extended"])
     assert result.output.strip() == "2026-04-15"
     assert runner.invoke(args=["requests", "deadline", "2010-01-15"]).exit_code != 0
+
+
+@pytest.mark.parametrize("kind", list(RequestType))
+def test_the_request_page_offers_carrying_out_each_right(client, auth, seed, kind):
+    with seed():
+        desk = f.user(Role.PRIVACY_DESK)
+        request = register(
+            desk,
+            type=kind,
+            description=None if kind is RequestType.ACCESS else "Wat de persoon vraagt",
+            identity_method=IdentityMethod.DIGID,
+        )
+        ops.start_processing(desk, request, version=request.version_id)
+        request_id = request.id
+    auth.login(desk)
+    page = client.get(f"/requests/{request_id}").get_data(as_text=True)
+    assert "Uitvoeren:" in page and "Dit recht tijdelijk beperken" in page
+    assert "Ontvangstbevestiging" in page  # the letters of the request
