@@ -6,9 +6,12 @@ from sqlalchemy import engine_from_config, pool
 
 import consent.models  # noqa: F401  (each import registers its tables)
 import portal.audit  # noqa: F401
+import portal.breaches  # noqa: F401
 import portal.letters.models  # noqa: F401
 import portal.models  # noqa: F401
 import portal.notices  # noqa: F401
+import portal.retention  # noqa: F401
+import portal.statistics  # noqa: F401
 import requests.models  # noqa: F401
 from portal.extensions import db
 

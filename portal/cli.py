@@ -103,3 +103,6 @@ def init_app(app) -> None:
     app.cli.add_command(audit_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(notices_cli)
+    from portal.retention import retention_cli  # Privacyreglement, Bewaartermijn (issue 7)
+
+    app.cli.add_command(retention_cli)
