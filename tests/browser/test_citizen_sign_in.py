@@ -215,3 +215,79 @@ def _artifact(name: str):
 
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS / name
+
+
+@pytest.fixture
+def consenting_parent(committed) -> dict:
+    from datetime import timedelta
+
+    from consent import operations as ledger
+    from consent.models import Channel, ConsentStatus, Purpose, RecordedBy
+    from portal.models import utcnow
+
+    with committed():
+        talis = f.partner(name="Talis")
+        manager = f.user(Role.CASE_MANAGER, talis)
+        parent = f.person(bsn=BSN, given_name="Samira", family_name="Benali")
+        case = f.case(household_obj=parent.household, team=[talis], case_manager=manager)
+        wonen = f.domain(name_nl="Wonen", name_en="Housing")
+        ledger.record_decision(
+            manager,
+            person=parent,
+            domain=wonen,
+            recipient=talis,
+            purpose=Purpose.PLAN,
+            status=ConsentStatus.GIVEN,
+            recorded_by=RecordedBy.CASE_MANAGER,
+            channel=Channel.BEMOEIZORG_CONVERSATION,
+            information_version="informatiebrief-2026-01",
+            effective_at=utcnow() - timedelta(days=30),
+            case=case,
+        )
+        ids = {"parent": parent.id, "talis": talis.id, "wonen": wonen.id}
+    return ids
+
+
+def test_digid_sign_in_then_withdrawal_is_denied_by_the_check_at_once(
+    app, open_page, live_server, digid, consenting_parent
+):
+    """Issue 5's first journey: sign in through the local OpenID Connect provider, withdraw a
+    consent, and the check denies it from that moment (Privacyprotocol art. 2)."""
+    from consent.check import may
+    from consent.models import Purpose
+    from portal.extensions import db
+    from portal.models import DataDomain, Partner, Person
+
+    def check():
+        with app.app_context():
+            result = may(
+                db.session.get(Partner, consenting_parent["talis"]),
+                db.session.get(Person, consenting_parent["parent"]),
+                db.session.get(DataDomain, consenting_parent["wonen"]),
+                Purpose.PLAN,
+            )
+            db.session.remove()
+        return result
+
+    assert check().permitted
+    digid.set_user("samira", bsn=BSN)
+    page = open_page()
+    _only_loopback(page)
+    page.goto("/mijn/inloggen")
+    page.get_by_role("button", name=re.compile("Inloggen met DigiD")).or_(
+        page.get_by_role("link", name=re.compile("Inloggen met DigiD"))
+    ).first.click()
+    page.locator("input[name=sub]").fill("samira")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mijn overzicht")
+
+    page.get_by_role("region", name="Over uzelf").get_by_role(
+        "link", name="Mijn toestemmingen"
+    ).click()
+    page.get_by_role("region", name="Talis").get_by_role(
+        "link", name="Toestemming intrekken: Talis, Wonen"
+    ).click()
+    page.get_by_role("button", name="Ja, intrekken").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("De toestemming is ingetrokken")
+    result = check()
+    assert (result.permitted, result.reason) == (False, "consent_withdrawn")
