@@ -191,6 +191,22 @@ def holidays_between(start: date, end: date, extra_holidays: Iterable[date] = ()
     return sorted(days)
 
 
+def working_days_between(start: date, end: date, extra_holidays: Iterable[date] = ()) -> int:
+    """Working days after `start` up to and including `end` (0 when `end` is not after `start`):
+    from Friday to the next Monday is 1, from a day to itself 0. Used by the reminder
+    (`flask requests remind`): a request is due within 5 working days when this is at most 5."""
+    if end <= start:
+        return 0
+    extra = _as_set(extra_holidays)
+    count = 0
+    day = start + timedelta(days=1)
+    while day <= end:
+        if is_working_day(day, extra):
+            count += 1
+        day += timedelta(days=1)
+    return count
+
+
 def _as_set(days: Iterable[date]) -> frozenset[date]:
     return days if isinstance(days, frozenset) else frozenset(days)
 

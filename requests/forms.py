@@ -287,3 +287,31 @@ class TellRightRestrictionForm(VersionedForm):
         _l("De beperking opnieuw bekijken uiterlijk op"),
         validators=[DataRequired(_l("Vul in wanneer de beperking opnieuw wordt bekeken."))],
     )
+
+
+class QueueFilterForm(PortalForm):
+    """Filters of the queue (GET parameters, no CSRF: it changes nothing). The choices of the
+    assignee are the privacy-desk members, given by the view."""
+
+    class Meta:
+        csrf = False
+
+    type = SelectField(_l("Soort"), validators=[Optional()])
+    status = SelectField(_l("Status"), validators=[Optional()])
+    assignee = SelectField(_l("Behandelaar"), validators=[Optional()])
+
+    def __init__(self, *args, assignees=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        from requests.models import FINISHED_STATUSES, Status
+
+        self.type.choices = choices(
+            [("", _l("Alle soorten"))] + [(t.value, labels.type_label(t)) for t in RequestType]
+        )
+        self.status.choices = choices(
+            [("", _l("Alle statussen"))]
+            + [(s.value, labels.status_label(s)) for s in Status if s not in FINISHED_STATUSES]
+        )
+        self.assignee.choices = choices(
+            [("", _l("Iedereen")), ("none", _l("Niemand"))]
+            + [(str(user_id), name) for user_id, name in assignees]
+        )

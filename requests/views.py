@@ -37,6 +37,7 @@ from requests.forms import (
     NoteForm,
     ObjectionForm,
     PersonSearchForm,
+    QueueFilterForm,
     RestrictRightForm,
     StepForm,
     TellRightRestrictionForm,
@@ -54,6 +55,7 @@ from requests.models import (
     PrivacyRequest,
     RequestType,
     RightRestrictionGround,
+    Status,
 )
 
 bp = Blueprint("requests", __name__, url_prefix="/requests")
@@ -77,24 +79,79 @@ class QueueItem:
     urgency: Optional[str]
 
 
-@bp.route("")
-@desk_only
-def queue():
-    """Requests not yet finished, the most urgent first. Shows no personal data (reference, type,
-    dates, status), so showing it is not a read of anyone's file."""
-    today = deadlines.today()
-    suspend = operations.wait_policy() == deadlines.WAIT_SUSPEND
+QUEUE_PAGE_SIZE = 50
+
+
+def _queue_assignees() -> list[tuple[int, str]]:
+    """Everyone on the privacy desk, also former members: old requests may still be theirs."""
+    return db.session.execute(
+        sa.select(User.id, User.name)
+        .where(User.role.in_(portal_access.REQUEST_DESK))
+        .order_by(User.name, User.id)
+    ).all()
+
+
+def queue_filters(args, members) -> tuple[list, Optional[str], QueueFilterForm]:
+    """The WHERE clauses the filter form asks for. Invalid values give no filter at all and a
+    message: the desk then sees the whole queue, never an error page."""
+    form = QueueFilterForm(args, assignees=members)
+    if not any(args.get(name) for name in ("type", "status", "assignee")):
+        return [], None, form
+    if not form.validate():
+        return [], _("Dit filter klopt niet. U ziet alle lopende verzoeken."), form
+    clauses = []
+    if form.type.data:
+        clauses.append(PrivacyRequest.type == RequestType(form.type.data))
+    if form.status.data:
+        clauses.append(PrivacyRequest.status == Status(form.status.data))
+    if form.assignee.data == "none":
+        clauses.append(PrivacyRequest.assignee_id.is_(None))
+    elif form.assignee.data:
+        clauses.append(PrivacyRequest.assignee_id == int(form.assignee.data))
+    return clauses, None, form
+
+
+def queue_query(clauses) -> sa.Select:
+    """Requests not yet finished, the most urgent first: the open ones by deadline, then the
+    answered ones. Ordered and paged in SQL (bench/dashboard.py)."""
     open_wait = aliased(IdentityWait)
     answered_last = sa.case((PrivacyRequest.status.in_(OPEN_STATUSES), 0), else_=1)
-    rows = db.session.execute(
+    return (
         sa.select(PrivacyRequest, open_wait.started_on)
         .outerjoin(
             open_wait,
             sa.and_(open_wait.request_id == PrivacyRequest.id, open_wait.ended_on.is_(None)),
         )
-        .where(PrivacyRequest.status.not_in(FINISHED_STATUSES))
-        .options(joinedload(PrivacyRequest.assignee))
+        .where(PrivacyRequest.status.not_in(FINISHED_STATUSES), *clauses)
         .order_by(answered_last, PrivacyRequest.deadline, PrivacyRequest.id)
+    )
+
+
+@bp.route("")
+@desk_only
+def queue():
+    """Requests not yet finished, the most urgent first, 50 a page, filtered by type, status and
+    assignee. Shows no personal data (reference, type, dates, status), so showing it is not a read
+    of anyone's file."""
+    today = deadlines.today()
+    suspend = operations.wait_policy() == deadlines.WAIT_SUSPEND
+    members = _queue_assignees()
+    clauses, problem, form = queue_filters(request.args, members)
+    if problem:
+        flash(problem, "error")
+    total = db.session.scalar(
+        sa.select(sa.func.count(PrivacyRequest.id)).where(
+            PrivacyRequest.status.not_in(FINISHED_STATUSES), *clauses
+        )
+    )
+    pages = max(1, -(-total // QUEUE_PAGE_SIZE))
+    page = request.args.get("page", 1, type=int)
+    page = min(max(page, 1), pages)
+    rows = db.session.execute(
+        queue_query(clauses)
+        .options(joinedload(PrivacyRequest.assignee))
+        .limit(QUEUE_PAGE_SIZE)
+        .offset((page - 1) * QUEUE_PAGE_SIZE)
     ).all()
     items = []
     for row, waiting_since in rows:
@@ -109,7 +166,22 @@ def queue():
         )
     # Privacyprotocol art. 4 and 5: a restricted right, and the date by which the person is told.
     to_tell = right_restriction.to_tell(today)
-    return render_template("requests/queue.html", items=items, today=today, to_tell=to_tell)
+    kept = {
+        name: value
+        for name, value in request.args.items()
+        if name in ("type", "status", "assignee") and not problem
+    }
+    return render_template(
+        "requests/queue.html",
+        items=items,
+        today=today,
+        to_tell=to_tell,
+        form=form,
+        page=page,
+        pages=pages,
+        total=total,
+        filters=kept,
+    )
 
 
 # --- intake -----------------------------------------------------------------------------------
