@@ -41,10 +41,14 @@ def _recorded_by(user: User) -> RecordedBy:
 
 
 def _load_person(person_id: int) -> Person:
-    person = db.session.get(Person, person_id)
-    if person is None or not access.can_withdraw_consent_for(current_user, person):
-        abort(404)
-    return person
+    # Each view audits the read itself (a POST that withdraws is audited by the operation).
+    return access.load_person(
+        current_user,
+        person_id,
+        change=True,
+        rule=access.can_withdraw_consent_for,
+        purpose="toestemming intrekken",
+    )
 
 
 def _partner_names(event: ConsentEvent) -> str:

@@ -15,6 +15,7 @@ account without a VOG date has no access at all.
 Views, API, exports and letters all ask here. An object outside someone's scope answers 404, so
 its existence is not disclosed.
 """
+
 from __future__ import annotations
 
 from typing import Optional
@@ -76,9 +77,7 @@ def visible_cases() -> sa.Select:
 def can_view_case(user: User, case: Case) -> bool:
     if user.role in ALL_CASES:
         return has_access(user)
-    found = db.session.scalar(
-        sa.select(sa.literal(1)).where(Case.id == case.id, case_scope(user))
-    )
+    found = db.session.scalar(sa.select(sa.literal(1)).where(Case.id == case.id, case_scope(user)))
     return found is not None
 
 
@@ -163,6 +162,7 @@ def citizen_may_view(viewer: Person, subject: Person) -> bool:
 
 # --- loaders used by views: check, answer 404 outside scope, and leave an audit entry ---------
 
+
 def record_read(
     user: User, *, purpose: str, person: Optional[Person] = None, case: Optional[Case] = None
 ) -> None:
@@ -194,11 +194,14 @@ def load_case(user: User, case_id: int, *, change: bool = False, purpose: str) -
     return case
 
 
-def load_person(user: User, person_id: int, *, change: bool = False, purpose: str) -> Person:
+def load_person(
+    user: User, person_id: int, *, change: bool = False, purpose: str, rule=None
+) -> Person:
+    """The person, if `user` may see (or change) them, or pass `rule` (one of this module's
+    functions, e.g. can_withdraw_consent_for); 404 otherwise. A read is audited here."""
     person = db.session.get(Person, person_id)
-    allowed = person is not None and (
-        can_change_person(user, person) if change else can_view_person(user, person)
-    )
+    rule = rule or (can_change_person if change else can_view_person)
+    allowed = person is not None and rule(user, person)
     if not allowed:
         abort(404)
     if not change:
