@@ -44,7 +44,6 @@ from requests.forms import (
     WithdrawForm,
 )
 from requests.models import (
-    FINISHED_STATUSES,
     OPEN_STATUSES,
     Channel,
     ExtraHoliday,
@@ -115,15 +114,14 @@ def queue_query(clauses) -> sa.Select:
     """Requests not yet finished, the most urgent first: the open ones by deadline, then the
     answered ones. Ordered and paged in SQL (bench/dashboard.py)."""
     open_wait = aliased(IdentityWait)
-    answered_last = sa.case((PrivacyRequest.status.in_(OPEN_STATUSES), 0), else_=1)
     return (
         sa.select(PrivacyRequest, open_wait.started_on)
         .outerjoin(
             open_wait,
             sa.and_(open_wait.request_id == PrivacyRequest.id, open_wait.ended_on.is_(None)),
         )
-        .where(PrivacyRequest.status.not_in(FINISHED_STATUSES), *clauses)
-        .order_by(answered_last, PrivacyRequest.deadline, PrivacyRequest.id)
+        .where(PrivacyRequest.not_finished(), *clauses)
+        .order_by(*PrivacyRequest.queue_order())
     )
 
 
@@ -140,9 +138,9 @@ def queue():
     if problem:
         flash(problem, "error")
     total = db.session.scalar(
-        sa.select(sa.func.count(PrivacyRequest.id)).where(
-            PrivacyRequest.status.not_in(FINISHED_STATUSES), *clauses
-        )
+        sa.select(sa.func.count())
+        .select_from(PrivacyRequest)
+        .where(PrivacyRequest.not_finished(), *clauses)
     )
     pages = max(1, -(-total // QUEUE_PAGE_SIZE))
     page = request.args.get("page", 1, type=int)

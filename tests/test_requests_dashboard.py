@@ -258,3 +258,45 @@ def test_remind_refuses_a_bad_date(app):
     result = app.test_cli_runner().invoke(args=["requests", "remind", "--today", "20-03-2026"])
     assert result.exit_code == 2
     assert "--today" in result.output
+
+
+def test_decided_requests_come_after_those_still_to_answer_and_finished_ones_not_at_all(
+    client, auth, seed
+):
+    with seed():
+        anna = f.user(Role.PRIVACY_DESK, name="Anna")
+        answered = register(anna, received_on=date(2026, 1, 5), status=Status.DECIDED)
+        late = register(anna, received_on=date(2026, 2, 2), status=Status.IN_PROGRESS)
+        fresh = register(anna, received_on=date(2026, 3, 16))
+        withdrawn = register(anna, received_on=date(2026, 1, 2))
+        ops.withdraw_request(anna, withdrawn, version=withdrawn.version_id)
+        refs = [r.reference for r in (late, fresh, answered)]
+        gone = withdrawn.reference
+        ids = {"anna": anna.id, "anna_user": anna}
+    page = _get(client, auth, ids, "")
+    # The decided request has the earliest deadline but waits only to be closed.
+    assert references(page) == refs
+    assert gone not in page
+
+
+def test_the_queue_query_is_served_by_its_partial_index(ctx):
+    """The statuses are literals in the SQL (PrivacyRequest.not_finished), so the planner can
+    use ix_privacy_request_queue for both the filter and the order, even in a generic plan."""
+    statement = views.queue_query([]).limit(views.QUEUE_PAGE_SIZE)
+    sql = str(
+        statement.compile(db.engine, compile_kwargs={"render_postcompile": True})
+    )
+    assert "NOT IN ('closed', 'withdrawn')" in sql
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
+        connection.exec_driver_sql("SET LOCAL enable_sort = off")
+        compiled = statement.compile(db.engine, compile_kwargs={"literal_binds": True})
+        plan = "\n".join(row[0] for row in connection.exec_driver_sql(f"EXPLAIN {compiled}"))
+    else:
+        compiled = statement.compile(db.engine, compile_kwargs={"literal_binds": True})
+        plan = "\n".join(
+            str(row[-1]) for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}")
+        )
+    assert "ix_privacy_request_queue" in plan
+    assert "Sort" not in plan and "TEMP B-TREE" not in plan.upper()
