@@ -47,7 +47,9 @@ class AuditEntry(db.Model):
     __tablename__ = "audit_entry"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    seq: Mapped[int] = mapped_column(unique=True)  # gapless; a missing number is a deleted row
+    # Gapless once sealed: a missing number is a deleted row. NULL, with the hashes, only while
+    # the transaction that wrote the entry is still open (`seal`).
+    seq: Mapped[Optional[int]] = mapped_column(unique=True)
     at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
     user_id: Mapped[Optional[int]] = mapped_column(index=True)
     partner_code: Mapped[Optional[str]] = mapped_column(sa.String(40))
@@ -63,8 +65,22 @@ class AuditEntry(db.Model):
     confidentiality: Mapped[str] = mapped_column(sa.String(20))
     retain_until: Mapped[date]
     client_address: Mapped[Optional[str]] = mapped_column(sa.String(64))
-    prev_hash: Mapped[str] = mapped_column(sa.String(64))
-    hash: Mapped[str] = mapped_column(sa.String(64))
+    prev_hash: Mapped[Optional[str]] = mapped_column(sa.String(64))
+    hash: Mapped[Optional[str]] = mapped_column(sa.String(64))
+
+    __table_args__ = (
+        sa.CheckConstraint(
+            "(seq IS NULL) = (hash IS NULL) AND (seq IS NULL) = (prev_hash IS NULL)",
+            name="sealed_whole",
+        ),
+        # Finds the entries still to seal at commit at once.
+        sa.Index(
+            "ix_audit_entry_unsealed",
+            "id",
+            postgresql_where=sa.text("seq IS NULL"),
+            sqlite_where=sa.text("seq IS NULL"),
+        ),
+    )
 
     CHAINED = (
         "seq", "at", "user_id", "partner_code", "role", "on_behalf_of", "person_id", "case_id",
@@ -94,11 +110,58 @@ def years_after(day: date, years: int) -> date:
         return date(day.year + years, 3, 1)
 
 
+_UNSEALED = "audit_unsealed"
+
+
 def _lock_chain(session) -> None:
-    # The chain is a single sequence: writers queue for it. PostgreSQL takes a transaction-scoped
-    # advisory lock; SQLite serialises writers by itself.
+    # The chain is a single sequence: sealers queue for it. PostgreSQL takes a
+    # transaction-scoped advisory lock; SQLite serialises writers by itself.
     if session.get_bind().dialect.name == "postgresql":
         session.execute(sa.text("SELECT pg_advisory_xact_lock(7261001)"))
+
+
+def seal(session) -> int:
+    """Give the entries this transaction wrote their place in the chain: number them after the
+    last sealed entry and hash them. Runs just before the commit (`before_commit` below), so the
+    chain's lock is held for these few statements and the commit only, never while a page is
+    rendered or a check is worked out: writers no longer queue for the whole request
+    (docs/benchmarks.md). The entries and their seal commit together, or neither does."""
+    ids = session.info.pop(_UNSEALED, [])
+    if not ids:
+        return 0
+    # Only this transaction's own entries (from the identity map, so usually without a query):
+    # a row slipped into the table around `record` stays outside the chain, where verify_chain
+    # names it.
+    session.flush()
+    entries = (session.get(AuditEntry, entry_id) for entry_id in sorted(set(ids)))
+    pending = [entry for entry in entries if entry is not None and entry.seq is None]
+    if not pending:
+        return 0
+    _lock_chain(session)
+    last = session.execute(
+        sa.select(AuditEntry.seq, AuditEntry.hash)
+        .where(AuditEntry.seq.is_not(None))
+        .order_by(AuditEntry.seq.desc())
+        .limit(1)
+    ).first()
+    seq, prev_hash = (last.seq, last.hash) if last else (0, GENESIS)
+    for entry in pending:
+        seq += 1
+        entry.seq, entry.prev_hash = seq, prev_hash
+        entry.hash = prev_hash = entry.compute_hash()
+    session.flush()
+    return len(pending)
+
+
+@sa.event.listens_for(db.session, "before_commit")
+def _seal_before_commit(session) -> None:
+    if session.info.get(_UNSEALED):
+        seal(session)
+
+
+@sa.event.listens_for(db.session, "after_rollback")
+def _forget_unsealed(session) -> None:
+    session.info.pop(_UNSEALED, None)
 
 
 def record(
@@ -115,18 +178,14 @@ def record(
     on_behalf_of: Optional[str] = None,
     confidentiality: Confidentiality = Confidentiality.CONFIDENTIAL,
 ) -> AuditEntry:
-    """Append one entry to the chain. Flushes; the caller commits with its own work.
+    """Write one entry. Flushes; the caller commits with its own work, and the commit seals the
+    entry into the chain (`seal`).
 
     `user` is the staff member acting; `partner` names the organisation when no staff member does
     (a partner system calling the API)."""
     session = db.session
-    _lock_chain(session)
-    last = session.execute(
-        sa.select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
-    ).first()
     now = utcnow()
     entry = AuditEntry(
-        seq=(last.seq + 1) if last else 1,
         at=now,
         user_id=getattr(user, "id", None),
         partner_code=(
@@ -144,23 +203,41 @@ def record(
         confidentiality=confidentiality.value,
         retain_until=years_after(now.date(), AUDIT_RETENTION_YEARS),
         client_address=request.remote_addr if has_request_context() else None,
-        prev_hash=last.hash if last else GENESIS,
     )
-    entry.hash = entry.compute_hash()
     session.add(entry)
     session.flush()
+    session.info.setdefault(_UNSEALED, []).append(entry.id)
     return entry
 
 
 @dataclass(frozen=True)
 class ChainProblem:
     seq: int
-    kind: str  # "altered", "missing", "inserted"
+    kind: str  # "altered", "missing", "inserted", "unsealed"
     message: str
 
 
 def verify_chain(batch_size: int = 2000) -> Optional[ChainProblem]:
-    """Walk the chain in order and name the first altered, missing or inserted row."""
+    """Walk the chain in order and name the first altered, missing or inserted row; then any
+    committed entry left outside the chain."""
+    problem = _walk_chain(batch_size)
+    if problem is not None:
+        return problem
+    # This session's own entries are sealed when it commits; any other is outside the chain.
+    own = db.session.info.get(_UNSEALED, [])
+    unsealed = db.session.scalar(
+        sa.select(sa.func.min(AuditEntry.id)).where(
+            AuditEntry.seq.is_(None), AuditEntry.id.not_in(own)
+        )
+    )
+    if unsealed is not None:
+        return ChainProblem(
+            0, "unsealed", f"entry id {unsealed} is not in the chain: it was written around it"
+        )
+    return None
+
+
+def _walk_chain(batch_size: int) -> Optional[ChainProblem]:
     expected_seq = 1
     prev_hash = GENESIS
     offset_seq = 0

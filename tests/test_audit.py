@@ -3,6 +3,9 @@
 Beveiliging: "de toegang tot de persoonsgegevens en de lees- en schrijfbevoegdheden")."""
 from __future__ import annotations
 
+import threading
+
+import pytest
 import sqlalchemy as sa
 
 from portal import audit
@@ -13,13 +16,16 @@ from tests import factories as f
 
 
 def _chain(n: int, user) -> list[AuditEntry]:
-    return [
+    """`n` entries, committed: the commit seals them into the chain."""
+    entries = [
         audit.record(
             audit.Action.READ, user=user, person_id=i, processing_activity="casusregie",
             purpose="test",
         )
         for i in range(n)
     ]
+    db.session.commit()
+    return entries
 
 
 def _execute(statement) -> None:
@@ -152,3 +158,100 @@ def test_refused_read_leaves_no_entry_and_answers_404(client, auth, seed):
     assert client.get(f"/cases/{case_id}").status_code == 404
     with seed():
         assert f.count(AuditEntry) == before
+
+
+# --- sealing at commit --------------------------------------------------------------------------
+
+
+def test_an_entry_joins_the_chain_when_its_transaction_commits(ctx):
+    user = f.user()
+    db.session.commit()
+    before = db.session.scalar(sa.select(sa.func.max(AuditEntry.seq))) or 0
+    entry = audit.record(
+        audit.Action.READ, user=user, person_id=1, processing_activity="casusregie", purpose="t"
+    )
+    assert (entry.seq, entry.hash, entry.prev_hash) == (None, None, None)
+    db.session.commit()
+    assert entry.seq == before + 1
+    assert entry.hash == entry.compute_hash()
+    assert verify_chain() is None
+
+
+def test_a_rolled_back_entry_leaves_no_gap(ctx):
+    user = f.user()
+    first = _chain(1, user)[0]
+    audit.record(audit.Action.READ, person_id=2, processing_activity="casusregie", purpose="weg")
+    db.session.rollback()
+    after = _chain(1, user)[0]
+    assert after.seq == first.seq + 1 and after.prev_hash == first.hash
+    assert verify_chain() is None
+
+
+def test_a_row_written_around_record_stays_outside_the_chain_and_is_named(ctx):
+    user = f.user()
+    _chain(2, user)
+    last = db.session.scalar(sa.select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1))
+    forged = AuditEntry(
+        at=last.at, action="read", processing_activity="casusregie", purpose="vervalst",
+        confidentiality="normal", retain_until=last.retain_until,
+    )
+    db.session.add(forged)
+    db.session.commit()
+    # A later commit with entries of its own seals only those, never the forged row.
+    _chain(1, user)
+    db.session.refresh(forged)
+    assert forged.seq is None
+    problem = verify_chain()
+    assert problem is not None and problem.kind == "unsealed"
+    assert f"entry id {forged.id}" in problem.message
+
+
+@pytest.fixture
+def committed(app):
+    """An app context on the real engine; every table emptied afterwards."""
+    db.session.remove()
+    with app.app_context():
+        try:
+            yield
+        finally:
+            db.session.remove()
+            db.drop_all()
+            db.create_all()
+
+
+def test_parallel_writers_keep_one_gapless_chain(app, committed):
+    """Entries are written without the chain's lock and sealed at commit: writers that commit at
+    the same moment still get consecutive numbers, each linked to the one before."""
+    writers, per_writer = 4, 8
+    start = threading.Barrier(writers)
+    failures: list[BaseException] = []
+
+    def write(n: int) -> None:
+        try:
+            with app.app_context():
+                start.wait(timeout=30)
+                for i in range(per_writer):
+                    audit.record(
+                        audit.Action.READ, person_id=n * 100 + i,
+                        processing_activity="casusregie", purpose=f"writer {n}",
+                    )
+                    db.session.commit()
+                db.session.remove()
+        except BaseException as error:  # reported in the main thread
+            failures.append(error)
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(writers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert failures == []
+    seqs = db.session.scalars(
+        sa.select(AuditEntry.seq).where(AuditEntry.purpose.like("writer %"))
+    ).all()
+    assert len(seqs) == writers * per_writer
+    assert verify_chain() is None
+    total = db.session.scalar(sa.select(sa.func.count(AuditEntry.id)))
+    assert sorted(
+        db.session.scalars(sa.select(AuditEntry.seq)).all()
+    ) == list(range(1, total + 1))
