@@ -70,9 +70,9 @@ run: install
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# All benchmarks, then docs/benchmarks.md; BENCH_ARGS='--quick' for a shorter run.
 bench: install
-	$(BIN)/python bench/consent_check.py
-	$(BIN)/python bench/letters.py
+	$(BIN)/python bench/run_all.py $(BENCH_ARGS)
 
 lint: $(PIP_STAMP)
 	$(BIN)/ruff check .

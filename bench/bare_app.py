@@ -5,8 +5,9 @@ measured through the same server, workers and sockets.
     gunicorn --chdir bench bare_app:application
 
 The portal reads its settings from the environment (portal.config), which bench/consent_check.py
-sets; BENCH_SCHEMA picks the PostgreSQL schema of the ledger to serve. Not part of the portal:
-nothing imports this module.
+sets; BENCH_SCHEMA picks the PostgreSQL schema of the ledger to serve and BENCH_PG_OPTIONS adds
+server settings to each connection (a diagnostic run of bench/consent_check.py uses
+"-csynchronous_commit=off"). Not part of the portal: nothing imports this module.
 """
 
 from __future__ import annotations
@@ -27,10 +28,14 @@ def ok():
 
 
 def _config() -> dict | None:
-    schema = os.environ.get("BENCH_SCHEMA")
-    if not schema:
+    options = []
+    if os.environ.get("BENCH_SCHEMA"):
+        options.append(f"-csearch_path={os.environ['BENCH_SCHEMA']}")
+    if os.environ.get("BENCH_PG_OPTIONS"):
+        options.append(os.environ["BENCH_PG_OPTIONS"])
+    if not options:
         return None
-    return {"SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"options": f"-csearch_path={schema}"}}}
+    return {"SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"options": " ".join(options)}}}
 
 
 portal = create_app(_config())

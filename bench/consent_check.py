@@ -1,6 +1,7 @@
-"""Benchmark of the check API (issue 3, *Speed*). Not a test: run by hand.
+"""Benchmark of the check API (issue 3, *Speed*). Not a test: run by hand or by `make bench`.
 
     .venv/bin/python bench/consent_check.py            # ledgers of 10,000 and 1,000,000 events
+    .venv/bin/python bench/consent_check.py --json out.json
 
 What it does:
 1. builds a fresh PostgreSQL database (DATABASE_URL, default
@@ -11,10 +12,13 @@ What it does:
    case, 8 domains and 3 purposes; grants, refusals, withdrawals, expiries);
 3. serves each ledger with its own gunicorn on a free 127.0.0.1 port, the same app with a bare
    Flask endpoint under /bare in the same workers (bench/bare_app.py);
-4. drives them with a load generator of its own (asyncio, raw HTTP/1.1 keep-alive sockets), in
-   rounds that take turns between the two ledgers so that other load on the machine hits both
-   alike; each measurement is bounded in time and number of requests;
-5. prints throughput and latency, and the ratios the issue asks for: check throughput >= 0.5 x
+4. drives them with bench/loadgen.py, a separate process on the system python3 in isolated mode
+   (standard library only, raw HTTP/1.1 keep-alive sockets), in rounds that take turns between
+   the two ledgers so that other load on the machine hits both alike; each measurement is
+   bounded in time and number of requests;
+5. profiles the workers with py-spy while the check runs on the large ledger (a measurement of
+   its own, not counted), and reports where the request time goes;
+6. prints throughput and latency, and the ratios the issue asks for: check throughput >= 0.5 x
    the bare endpoint, and check latency at 1 M events <= 1.3 x its latency at 10 k. The line
    "portal, no DB" (the check without a key: 401 through the portal's full request handling, no
    query) shows how much of the distance to the bare endpoint is the web stack itself.
@@ -25,23 +29,33 @@ Always exits 0 when the run completes, goals met or not.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import random
 import secrets
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import psycopg
 import sqlalchemy as sa
+from common import (
+    Report,
+    Sample,
+    add_json_argument,
+    fmt_ratio,
+    free_port,
+    fresh_database,
+    loadgen_version,
+    run_loadgen,
+    start_gunicorn,
+    start_profile,
+    stop_server,
+    summarize_profile,
+)
 from cryptography.fernet import Fernet
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -79,23 +93,20 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=4, help="threads per worker (gthread)")
     parser.add_argument("--seed", type=int, default=20260303)
+    parser.add_argument(
+        "--profile", type=float, default=8.0, help="seconds of py-spy on the check (0: none)"
+    )
+    parser.add_argument(
+        "--no-diagnose",
+        dest="diagnose",
+        action="store_false",
+        help="skip the diagnostic run with synchronous_commit=off",
+    )
+    add_json_argument(parser)
     return parser.parse_args()
 
 
 # --- database ---------------------------------------------------------------------------------
-
-
-def fresh_database(url: sa.URL) -> str:
-    """Drop and create the bench database; returns the psycopg connection string."""
-    if "bench" not in (url.database or ""):
-        sys.exit(
-            f"Refusing to drop {url.database!r}: the bench database name must contain 'bench'."
-        )
-    admin = url.set(drivername="postgresql", database="postgres")
-    with psycopg.connect(admin.render_as_string(hide_password=False), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{url.database}"')
-    return url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 @dataclass
@@ -315,167 +326,11 @@ def _copy(cur, table: str, columns: str, rows: list) -> None:
             copy.write_row(row)
 
 
-# --- server -----------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server(url: sa.URL, schema: str, port: int, args, log) -> subprocess.Popen:
-    env = dict(
-        os.environ,
-        BENCH_SCHEMA=schema,
-        DATABASE_URL=url.render_as_string(hide_password=False),
-        PORTAL_ENV="production",
-        SECRET_KEY=secrets.token_urlsafe(32),
-        ENCRYPTION_KEYS=FERNET_KEY.decode(),
-        LOOKUP_KEY=LOOKUP_KEY,
-        PORTAL_DEMO="0",
-    )
-    command = [
-        str(Path(sys.executable).parent / "gunicorn"),
-        "--chdir",
-        str(ROOT / "bench"),
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        str(args.workers),
-        "--worker-class",
-        "gthread",
-        "--threads",
-        str(args.threads),
-        "--keep-alive",
-        "30",
-        "--backlog",
-        "256",
-        "--log-level",
-        "warning",
-        "bare_app:application",
-    ]
-    server = subprocess.Popen(command, env=env, stdout=log, stderr=log, start_new_session=True)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"gunicorn stopped with {server.returncode}; see {log.name}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
-                s.sendall(b"GET /bare/ HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n")
-                if s.recv(64).startswith(b"HTTP/1.1 200"):
-                    return server
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError("gunicorn did not come up within a minute")
-
-
-def stop_server(server: subprocess.Popen) -> None:
-    if server.poll() is None:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
-
-
-# --- load generator ---------------------------------------------------------------------------
-
-
-@dataclass
-class Result:
-    name: str
-    seconds: float
-    latencies: list[float]
-    statuses: Counter
-    expected: int = 200
-
-    @property
-    def count(self) -> int:
-        return len(self.latencies)
-
-    @property
-    def throughput(self) -> float:
-        return self.count / self.seconds
-
-    def quantile(self, q: float) -> float:
-        ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
-
-    def add(self, other: Result) -> None:
-        self.seconds += other.seconds
-        self.latencies.extend(other.latencies)
-        self.statuses.update(other.statuses)
-
-    @property
-    def failures(self) -> int:
-        return sum(n for status, n in self.statuses.items() if status != self.expected)
-
-
-async def _connection(port, requests, rng, deadline, budget, latencies, statuses):
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    try:
-        while time.perf_counter() < deadline and budget[0] > 0:
-            budget[0] -= 1
-            request = requests[rng.randrange(len(requests))]
-            started = time.perf_counter()
-            writer.write(request)
-            head = await reader.readuntil(b"\r\n\r\n")
-            lower = head.lower()
-            at = lower.index(b"content-length:") + 15
-            length = int(lower[at : lower.index(b"\r\n", at)])
-            await reader.readexactly(length)
-            latencies.append(time.perf_counter() - started)
-            statuses[int(head[9:12])] += 1
-            if b"connection: close" in lower:
-                writer.close()
-                reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    finally:
-        writer.close()
-
-
-async def _drive(
-    port, requests, concurrency, seconds, max_requests, seed
-) -> tuple[list, Counter, float]:
-    latencies: list[float] = []
-    statuses: Counter = Counter()
-    budget = [max_requests]
-    started = time.perf_counter()
-    deadline = started + seconds
-    await asyncio.gather(
-        *(
-            _connection(
-                port, requests, random.Random(seed + n), deadline, budget, latencies, statuses
-            )
-            for n in range(concurrency)
-        )
-    )
-    return latencies, statuses, time.perf_counter() - started
-
-
-def measure(
-    name: str, port: int, requests: list[bytes], args, expected: int = 200, warmup: float = 0
-) -> Result:
-    warmup = warmup or args.warmup
-    asyncio.run(_drive(port, requests, args.concurrency, warmup, args.max_requests, args.seed))
-    latencies, statuses, seconds = asyncio.run(
-        _drive(port, requests, args.concurrency, args.duration, args.max_requests, args.seed + 1)
-    )
-    result = Result(name, seconds, latencies, statuses, expected)
-    print(
-        f"  {name:<28} {result.count:>7} requests in {seconds:4.1f} s: "
-        f"{result.throughput:6.0f}/s, p50 {result.quantile(0.5):6.2f} ms, "
-        f"p95 {result.quantile(0.95):6.2f} ms, unexpected status: {result.failures}",
-        flush=True,
-    )
-    return result
-
-
-def check_requests(ref: Reference, population: Population, rng: random.Random) -> list[bytes]:
+def check_requests(ref: Reference, population: Population, rng: random.Random) -> list[list]:
     """A realistic mix: 70 % keys with decisions on record (grants, refusals, withdrawals), 30 %
     keys without (these fall through to the legal-basis register), 10 % asking about a past
-    moment. Each asks as a partner on the person's case team, with that partner's key."""
+    moment. Each asks as a partner on the person's case team, with that partner's key. Entries
+    in bench/loadgen.py's pool format."""
     requests = []
     domain_ids = list(ref.domains)
     for _ in range(20_000):
@@ -489,23 +344,29 @@ def check_requests(ref: Reference, population: Population, rng: random.Random) -
         if rng.random() < 0.1:
             moment = NOW - timedelta(days=rng.uniform(1, 1000))
             query += "&at=" + moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-        requests.append(
-            (
-                f"GET /api/v1/check?{query} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                f"Authorization: Bearer {ref.keys[partner]}\r\n\r\n"
-            ).encode()
-        )
+        headers = {"Authorization": f"Bearer {ref.keys[partner]}"}
+        requests.append(["check", "GET", f"/api/v1/check?{query}", headers, 200])
     return requests
 
 
-# --- main -------------------------------------------------------------------------------------
+# --- measuring --------------------------------------------------------------------------------
 
 FERNET_KEY = Fernet.generate_key()
 LOOKUP_KEY = secrets.token_urlsafe(32)
-BARE = [b"GET /bare/ HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"]
+BARE = [["bare", "GET", "/bare/", {}, 200]]
 NO_KEY = [
-    b"GET /api/v1/check?person=1&domain=wonen&purpose=plan HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+    ["portal, no DB (401)", "GET", "/api/v1/check?person=1&domain=wonen&purpose=plan", {}, 401]
 ]
+KINDS = ("bare", "portal, no DB (401)", "check")
+# Frames whose share of the worker threads' request time the profile reports (function, file).
+PROFILE_FOCUS = {
+    "the whole Flask app (wsgi_app)": ("wsgi_app", "flask/app.py"),
+    "API key: authenticate": ("authenticate", "consent/apikeys.py"),
+    "consent.check.may (the ledger)": ("may", "consent/check.py"),
+    "audit.record (chain: lock, last entry, insert)": ("record", "portal/audit.py"),
+    "  of which _lock_chain (pg_advisory_xact_lock)": ("_lock_chain", "portal/audit.py"),
+    "session commit (the audit row's transaction)": ("commit", "sqlalchemy/orm/session.py"),
+}
 
 
 @dataclass
@@ -514,8 +375,89 @@ class Ledger:
     schema: str
     size: int
     port: int = 0
-    requests: list[bytes] = field(default_factory=list)
-    results: dict[str, Result] = field(default_factory=dict)
+    server: object = None
+    requests: list = field(default_factory=list)
+    results: dict[str, Sample] = field(default_factory=dict)
+
+
+def loadgen_spec(port: int, pool: list, args, warmup: float, duration: float, seed: int) -> dict:
+    return {
+        "host": "127.0.0.1",
+        "port": port,
+        "warmup": warmup,
+        "duration": duration,
+        "max_requests": args.max_requests,
+        "seed": seed,
+        "pick": "random",
+        "pools": {"main": pool},
+        "connections": [{"pool": "main"}] * args.concurrency,
+    }
+
+
+def measure(ledger: Ledger, kind: str, pool: list, args, warmup: float, cpu: list) -> None:
+    result = run_loadgen(loadgen_spec(ledger.port, pool, args, warmup, args.duration, args.seed))
+    cpu.append(result["cpu_seconds"] / result["seconds"])
+    entry = result["labels"].get(kind) or {
+        "latencies_ms": [],
+        "statuses": {},
+        "expected": pool[0][4],
+    }
+    sample = Sample()
+    sample.add(entry, result["seconds"])
+    ledger.results.setdefault(kind, Sample()).add(entry, result["seconds"])
+    print(
+        f"  {kind + ' [' + ledger.name + ']':<28} {sample.count:>7} requests in "
+        f"{result['seconds']:4.1f} s: {sample.throughput:6.0f}/s, p50 {sample.quantile(0.5):6.2f} "
+        f"ms, p95 {sample.quantile(0.95):6.2f} ms, unexpected status: {sample.failures}"
+        + (f"; errors: {result['errors'][:2]}" if result["errors"] else ""),
+        flush=True,
+    )
+
+
+def profile_check(ledger: Ledger, args, log_folder: str) -> list[str]:
+    """Profile the workers with py-spy while the check runs (a measurement of its own: sampling
+    costs time, so these requests are not counted in the figures)."""
+    output = Path(log_folder) / f"profile-{ledger.name}.txt"
+    profiler = start_profile(ledger.server.pid, args.profile + 1, output)
+    if profiler is None:
+        return [
+            "profile: py-spy is not installed (.venv/bin/pip install 'py-spy>=0.4,<0.5'); "
+            "no profile of the check worker"
+        ]
+    time.sleep(1.0)  # attaching to the workers
+    run_loadgen(loadgen_spec(ledger.port, ledger.requests, args, 0, args.profile, args.seed + 7))
+    try:
+        _, errors = profiler.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        profiler.kill()
+        return ["profile: py-spy did not finish"]
+    if profiler.returncode != 0:
+        return [f"profile: py-spy failed ({profiler.returncode}): {errors.strip()[-300:]}"]
+    focus = {label: needle for label, needle in PROFILE_FOCUS.items()}
+    return summarize_profile(output, focus)
+
+
+def diagnose(ledger: Ledger, env: dict, args, log) -> dict[str, Sample]:
+    """What limits the check: the same large ledger served by a third gunicorn whose database
+    connections commit without waiting for the WAL flush (synchronous_commit=off, a diagnostic
+    setting, never the portal's). If the check gains much, the time to commit under the audit
+    chain's lock is what bounds it."""
+    print("Diagnostic: the check [large] with synchronous_commit=off", flush=True)
+    probe = Ledger("large, synchronous_commit=off", ledger.schema, ledger.size)
+    probe.port = free_port()
+    probe.server = start_gunicorn(
+        dict(env, BENCH_SCHEMA=ledger.schema, BENCH_PG_OPTIONS="-csynchronous_commit=off"),
+        probe.port,
+        args.workers,
+        args.threads,
+        log,
+    )
+    try:
+        for kind, pool in (("bare", BARE), ("check", ledger.requests)):
+            measure(probe, kind, pool, args, args.first_warmup if kind == "check" else 1, [])
+    finally:
+        stop_server(probe.server)
+    return probe.results
 
 
 def main() -> int:
@@ -534,93 +476,167 @@ def main() -> int:
         Ledger("small", "ledger_small", args.small),
         Ledger("large", "ledger_large", args.large),
     ]
+    loaded = []
     for ledger in ledgers:
         started = time.perf_counter()
         ref = create_schema_and_reference(conninfo, settings, ledger.schema)
         population = Population()
         load(conninfo, ledger.schema, ref, population, ledger.size, rng)
         ledger.requests = check_requests(ref, population, rng)
-        print(
-            f"Loaded the {ledger.name} ledger: {population.events:,} events, "
-            f"{len(population.persons):,} persons, {population.next_household - 1:,} cases "
-            f"in {time.perf_counter() - started:.1f} s",
-            flush=True,
+        loaded.append(
+            f"{ledger.name} ledger: {population.events:,} events, "
+            f"{len(population.persons):,} persons, {population.next_household - 1:,} cases, "
+            f"loaded in {time.perf_counter() - started:.1f} s"
         )
+        print(loaded[-1], flush=True)
 
-    log = tempfile.NamedTemporaryFile("w+", prefix="bench-gunicorn-", suffix=".log", delete=False)
-    servers = []
+    log_folder = tempfile.mkdtemp(prefix="bench-consent-")
+    log = open(Path(log_folder) / "gunicorn.log", "w+")  # noqa: SIM115 - closed at the end
+    env = {
+        "DATABASE_URL": url.render_as_string(hide_password=False),
+        "PORTAL_ENV": "production",
+        "SECRET_KEY": secrets.token_urlsafe(32),
+        "ENCRYPTION_KEYS": FERNET_KEY.decode(),
+        "LOOKUP_KEY": LOOKUP_KEY,
+        "PORTAL_DEMO": "0",
+    }
+    cpu: list[float] = []
+    profile: list[str] = []
+    diagnostic: dict[str, Sample] = {}
     try:
         for ledger in ledgers:
             ledger.port = free_port()
-            servers.append(start_server(url, ledger.schema, ledger.port, args, log))
+            ledger.server = start_gunicorn(
+                dict(env, BENCH_SCHEMA=ledger.schema),
+                ledger.port,
+                args.workers,
+                args.threads,
+                log,
+            )
         print(
             f"gunicorn per ledger: {args.workers} workers x {args.threads} threads (gthread); "
-            f"load: {args.concurrency} keep-alive connections, {args.warmup:g} s warm-up + "
-            f"{args.duration:g} s per measurement, {args.rounds} rounds; log {log.name}",
+            f"load: {loadgen_version()}, {args.concurrency} keep-alive connections, "
+            f"{args.warmup:g} s warm-up + {args.duration:g} s per measurement, {args.rounds} "
+            f"rounds; logs in {log_folder}",
             flush=True,
         )
         for round_number in range(1, args.rounds + 1):
             print(f"Round {round_number}", flush=True)
+            warmup = args.first_warmup if round_number == 1 else args.warmup
             for ledger in ledgers:
-                for kind, requests, expected in (
-                    ("bare", BARE, 200),
-                    ("portal, no DB (401)", NO_KEY, 401),
-                    ("check", ledger.requests, 200),
-                ):
-                    name = f"{kind} [{ledger.name}]"
-                    warmup = args.first_warmup if round_number == 1 else args.warmup
-                    result = measure(name, ledger.port, requests, args, expected, warmup)
-                    if kind in ledger.results:
-                        ledger.results[kind].add(result)
-                    else:
-                        ledger.results[kind] = result
+                for kind, pool in zip(KINDS, (BARE, NO_KEY, ledger.requests), strict=True):
+                    measure(ledger, kind, pool, args, warmup, cpu)
+        if args.diagnose:
+            diagnostic = diagnose(ledgers[-1], env, args, log)
+        if args.profile > 0:
+            print(f"Profiling the check [large] for {args.profile:g} s with py-spy", flush=True)
+            profile = profile_check(ledgers[-1], args, log_folder)
     finally:
-        for server in servers:
-            stop_server(server)
-    report(ledgers)
+        for ledger in ledgers:
+            if ledger.server is not None:
+                stop_server(ledger.server)
+        log.close()
+    report(ledgers, args, loaded, cpu, profile, diagnostic).write(args.json)
     return 0
 
 
-def report(ledgers: list[Ledger]) -> None:
-    print()
-    print(
-        f"{'all rounds together':<40}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
-        f"{'unexpected':>12}"
+def report(
+    ledgers: list[Ledger],
+    args,
+    loaded: list[str],
+    cpu: list[float],
+    profile: list[str],
+    diagnostic: dict[str, Sample],
+) -> Report:
+    result = Report(
+        "consent_check",
+        "Check API under load (issue 3): GET /api/v1/check against a bare Flask endpoint",
     )
     for ledger in ledgers:
-        for kind, result in ledger.results.items():
-            label = f"{kind} [{ledger.size:,} events]"
-            print(
-                f"{label:<40}{result.throughput:8.0f}{result.quantile(0.5):9.2f}"
-                f"{result.quantile(0.95):9.2f}{result.quantile(0.99):9.2f}{result.failures:12d}"
+        for kind in KINDS:
+            sample = ledger.results[kind]
+            result.row(
+                f"{kind} [{ledger.size:,} events]",
+                f"{sample.throughput:,.0f} req/s; p50 {sample.quantile(0.5):.2f} ms, "
+                f"p95 {sample.quantile(0.95):.2f} ms, p99 {sample.quantile(0.99):.2f} ms; "
+                f"unexpected status {sample.failures}",
             )
-    print()
-
-    def line(label: str, value: float, goal: str = "", met: bool | None = None) -> None:
-        verdict = "" if met is None else ("met" if met else "MISSED")
-        print(f"{label:<52}{value:6.2f}   {goal:<8} {verdict}")
-
     small, large = ledgers
     for ledger in ledgers:
         check, bare = ledger.results["check"], ledger.results["bare"]
-        ratio = check.throughput / bare.throughput
-        line(f"throughput check / bare ({ledger.size:,} events)", ratio, ">= 0.5", ratio >= 0.5)
-    for ledger in ledgers:
-        floor, bare = ledger.results["portal, no DB (401)"], ledger.results["bare"]
-        line(
-            f"  for scale: portal, no DB / bare ({ledger.size:,})",
-            floor.throughput / bare.throughput,
+        floor = ledger.results["portal, no DB (401)"]
+        result.row(
+            f"throughput check / bare [{ledger.size:,}]",
+            fmt_ratio(check.throughput / bare.throughput),
         )
-    for q, label in ((0.5, "p50"), (0.95, "p95")):
-        ratio = large.results["check"].quantile(q) / small.results["check"].quantile(q)
-        line(
-            f"latency {label} of the check, {large.size:,} / {small.size:,}",
-            ratio,
-            "<= 1.3",
-            ratio <= 1.3,
+        result.row(
+            f"throughput portal, no DB / bare [{ledger.size:,}]",
+            fmt_ratio(floor.throughput / bare.throughput),
         )
-    ratio = large.results["check"].throughput / small.results["check"].throughput
-    line(f"throughput of the check, {large.size:,} / {small.size:,}", ratio)
+    growth = {
+        q: large.results["check"].quantile(q) / small.results["check"].quantile(q)
+        for q in (0.5, 0.95)
+    }
+    result.row(
+        f"check latency {large.size:,} / {small.size:,}",
+        f"p50 {fmt_ratio(growth[0.5])}, p95 {fmt_ratio(growth[0.95])}",
+    )
+    result.row(
+        f"check throughput {large.size:,} / {small.size:,}",
+        fmt_ratio(large.results["check"].throughput / small.results["check"].throughput),
+    )
+    ratio = large.results["check"].throughput / large.results["bare"].throughput
+    result.goal(
+        f"check throughput >= 0.5 x bare Flask ({large.size:,} events)",
+        fmt_ratio(ratio),
+        ratio >= 0.5,
+    )
+    ratio = small.results["check"].throughput / small.results["bare"].throughput
+    result.goal(
+        f"check throughput >= 0.5 x bare Flask ({small.size:,} events)",
+        fmt_ratio(ratio),
+        ratio >= 0.5,
+    )
+    for q, name in ((0.5, "p50"), (0.95, "p95")):
+        result.goal(
+            f"check latency {name} at {large.size:,} events <= 1.3 x at {small.size:,}",
+            fmt_ratio(growth[q]),
+            growth[q] <= 1.3,
+        )
+    result.note(
+        f"Setup: {'; '.join(loaded)}. gunicorn gthread, {args.workers} workers x {args.threads} "
+        f"threads per ledger; {args.concurrency} keep-alive connections; {args.rounds} rounds of "
+        f"{args.duration:g} s per endpoint, taking turns between the ledgers."
+    )
+    result.note(
+        f"Load generator: bench/loadgen.py as its own process, {loadgen_version()}; it used "
+        f"{100 * min(cpu):.0f}-{100 * max(cpu):.0f} % of one core while measuring (the server "
+        f"had the rest of the {os.cpu_count()} cores)."
+    )
+    if diagnostic:
+        check, bare = diagnostic["check"], diagnostic["bare"]
+        normal = large.results["check"]
+        result.row(
+            f"diagnostic: check with synchronous_commit=off [{large.size:,}]",
+            f"{check.throughput:,.0f} req/s ({fmt_ratio(check.throughput / bare.throughput)} "
+            f"bare, {fmt_ratio(check.throughput / normal.throughput)} the normal check); "
+            f"p50 {check.quantile(0.5):.2f} ms",
+        )
+    if profile:
+        result.note("\n".join(profile))
+    result.note(
+        "What limits the check: every check writes an audit entry (a read of personal data, "
+        "Privacyreglement). The audit trail is one hash chain, so portal/audit.py takes the "
+        "transaction-scoped advisory lock pg_advisory_xact_lock before it reads the last entry; "
+        "the lock is held through the insert and the commit. All checks therefore pass one at a "
+        "time through lock -> SELECT last entry -> INSERT -> COMMIT (a WAL flush), whatever the "
+        "number of workers: throughput is bounded by 1 / (time the lock is held), and the "
+        "profile shows the worker threads mostly waiting for that lock. The bare endpoint and "
+        "the 401 line, with no database, are not bounded that way. Lifting the bound needs a "
+        "change in portal/audit.py (for example appending entries without a global lock and "
+        "chaining them in a later step, or batching), which this benchmark only measures."
+    )
+    return result
 
 
 if __name__ == "__main__":

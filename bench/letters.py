@@ -23,8 +23,10 @@ Always exits 0 when the run completes, goals met or not.
 from __future__ import annotations
 
 import argparse
+import cProfile
 import json
 import os
+import pstats
 import resource
 import statistics
 import subprocess
@@ -36,6 +38,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from common import Report, add_json_argument, fmt_ratio  # noqa: E402
 
 PARTNERS = [
     ("gemeente", "Gemeente Nijmegen", "core", True),
@@ -293,7 +298,7 @@ def reset_batch(url: str) -> None:
         db.session.commit()
 
 
-def single(url: str, repeat: int) -> tuple[float, float]:
+def single(url: str, repeat: int) -> tuple[float, float, cProfile.Profile]:
     import sqlalchemy as sa
 
     from portal.extensions import db
@@ -319,7 +324,36 @@ def single(url: str, repeat: int) -> tuple[float, float]:
             started = time.perf_counter()
             bare_render(html)
             bare_times.append(time.perf_counter() - started)
-        return statistics.median(portal_times), statistics.median(bare_times)
+        profile = cProfile.Profile()
+        profile.enable()
+        send_letter(actor, information(person, case))
+        profile.disable()
+        db.session.rollback()
+        return statistics.median(portal_times), statistics.median(bare_times), profile
+
+
+def profile_lines(profile: cProfile.Profile, top: int = 12) -> list[str]:
+    """The functions of one portal letter with the most time of their own, and the project's
+    functions by inclusive time."""
+    stats = pstats.Stats(profile)
+    total = sum(row[2] for row in stats.stats.values()) or 1.0  # own time, all functions
+    rows = [
+        (
+            own,
+            inclusive,
+            f"{name} ({file.split('site-packages/')[-1].replace(str(ROOT) + '/', '')})",
+        )
+        for (file, _line, name), (_cc, _nc, own, inclusive, _callers) in stats.stats.items()
+    ]
+    lines = [f"profile of one portal letter (cProfile, {total * 1000:.0f} ms of own time):"]
+    lines.append("top functions by own time:")
+    for own, _inclusive, name in sorted(rows, reverse=True)[:top]:
+        lines.append(f"  {100 * own / total:5.1f} %  {name}")
+    lines.append("project functions by inclusive time:")
+    project = [r for r in rows if r[2].split("(")[-1].startswith(("portal/", "consent/"))]
+    for _own, inclusive, name in sorted(project, key=lambda r: -r[1])[:top]:
+        lines.append(f"  {100 * inclusive / total:5.1f} %  {name}")
+    return lines
 
 
 def main() -> None:
@@ -327,6 +361,7 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=15, help="runs of the single-letter test")
     parser.add_argument("--phase", nargs="*", help=argparse.SUPPRESS)
+    add_json_argument(parser)
     args = parser.parse_args()
 
     if args.phase:
@@ -351,31 +386,51 @@ def main() -> None:
         batch = child("batch", url, str(Path(folder) / "batch.pdf"))
         reset_batch(url)
         print(f"Single letter, {args.repeat} runs each ...", flush=True)
-        portal_single, bare_single = single(url, args.repeat)
+        portal_single, bare_single, profile = single(url, args.repeat)
 
     batch_ratio = batch["seconds"] / bare["seconds"]
     single_ratio = portal_single / bare_single
-    print()
-    print(f"letters in the batch           {batch['letters']:>10}")
-    print(f"bare WeasyPrint, one document  {bare['seconds']:>10.1f} s  ({bare['pages']} pages)")
-    print(f"portal batch (send + print)    {batch['seconds']:>10.1f} s")
-    print(f"  per letter                   {1000 * batch['seconds'] / batch['letters']:>10.1f} ms")
-    print(
-        f"batch / bare                   {batch_ratio:>10.2f} x   goal <= 1.1 x  "
-        f"{'met' if batch_ratio <= 1.1 else 'NOT met'}"
+    database = "SQLite (temporary file)" if url.startswith("sqlite") else "PostgreSQL"
+    result = Report(
+        "letters",
+        f"Letters (issue 4): {batch['letters']:,} information letters against bare WeasyPrint",
     )
-    print(f"single letter, portal          {1000 * portal_single:>10.1f} ms (median)")
-    print(f"single letter, bare            {1000 * bare_single:>10.1f} ms (median)")
-    print(
-        f"single / bare                  {single_ratio:>10.2f} x   goal <= 1.2 x  "
-        f"{'met' if single_ratio <= 1.2 else 'NOT met'}"
+    result.row("letters in the batch", f"{batch['letters']:,}")
+    result.row("bare WeasyPrint, one document", f"{bare['seconds']:.1f} s ({bare['pages']} pages)")
+    result.row("portal batch (send + print file)", f"{batch['seconds']:.1f} s")
+    result.row("  per letter", f"{1000 * batch['seconds'] / batch['letters']:.1f} ms")
+    result.row("batch / bare", fmt_ratio(batch_ratio))
+    result.row("single letter, portal (median)", f"{1000 * portal_single:.1f} ms")
+    result.row("single letter, bare (median)", f"{1000 * bare_single:.1f} ms")
+    result.row("single / bare", fmt_ratio(single_ratio))
+    result.row("peak memory, portal batch", f"{batch['peak_kib'] / 1024:.1f} MiB")
+    result.row("peak memory, bare document", f"{bare['peak_kib'] / 1024:.1f} MiB")
+    result.row(
+        "print file",
+        f"{batch['bytes'] / 1024 / 1024:.1f} MiB (bare: {bare['bytes'] / 1024 / 1024:.1f} MiB)",
     )
-    print(f"peak memory, portal batch      {batch['peak_kib'] / 1024:>10.1f} MiB")
-    print(f"peak memory, bare document     {bare['peak_kib'] / 1024:>10.1f} MiB")
-    print(
-        f"print file                     {batch['bytes'] / 1024 / 1024:>10.1f} MiB "
-        f"(bare: {bare['bytes'] / 1024 / 1024:.1f} MiB)"
+    result.goal(
+        f"batch of {batch['letters']:,} letters <= 1.1 x bare WeasyPrint",
+        fmt_ratio(batch_ratio),
+        batch_ratio <= 1.1,
     )
+    result.goal(
+        "single letter <= 1.2 x bare WeasyPrint", fmt_ratio(single_ratio), single_ratio <= 1.2
+    )
+    result.note(
+        f"{args.count:,} letters (the issue's figure is 1,000: `--count 1000`), database "
+        f"{database}; single letter: median of {args.repeat} runs each, alternating. Each batch "
+        "phase runs in a child process of its own, for its own peak memory."
+    )
+    result.note(
+        "The portal's batch renders each letter on its own (one WeasyPrint document per letter, "
+        "stored encrypted with its hash, audited, committed per letter) and then joins the "
+        "stored PDFs with pypdf; the bare figure renders all letters as one document, so it pays "
+        "the fixed cost of a WeasyPrint render once. The single-letter ratio shows that per-letter "
+        "overhead without the batch's joining."
+    )
+    result.note("\n".join(profile_lines(profile)))
+    result.write(args.json)
 
 
 if __name__ == "__main__":
