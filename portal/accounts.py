@@ -23,13 +23,12 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from portal import audit
-from portal.auth import hash_password
+from portal.auth import hash_password, password_message, password_problem
 from portal.extensions import db
 from portal.models import Partner, Role, User, utcnow
 from portal.operations import RuleViolation
 
 REVIEW_AFTER_DAYS = 90
-MIN_PASSWORD = 12
 PROCESSING_ACTIVITY = "accountbeheer"
 
 # Roles held by municipal staff only: the Regieteam's own procesregisseur and management
@@ -78,12 +77,11 @@ def _record(actor: User, account: User, purpose: str, action=audit.Action.UPDATE
     )
 
 
-def _check_password(password: str) -> str:
-    if len(password or "") < MIN_PASSWORD:
-        raise RuleViolation(
-            "weak_password",
-            f"Gebruik voor het tijdelijke wachtwoord minstens {MIN_PASSWORD} tekens.",
-        )
+def _check_password(password: str, *, email: str, name: str) -> str:
+    """The same rules as a staff member's own change (portal/auth.py, ASVS 2.1)."""
+    problem = password_problem(password, email=email, name=name)
+    if problem is not None:
+        raise RuleViolation("weak_password", password_message(problem))
     return password
 
 
@@ -148,7 +146,9 @@ def create_account(
         email=email,
         role=role,
         partner=partner,
-        password_hash=hash_password(_check_password(temporary_password)),
+        password_hash=hash_password(
+            _check_password(temporary_password, email=email, name=name.strip())
+        ),
         vog_date=vog_date,
         confidentiality_signed_on=confidentiality_signed_on,
         totp_secret=None,
@@ -250,7 +250,9 @@ def reset_sign_in(
     """A new temporary password, and with `new_second_factor` a new authenticator enrolment on the
     next sign-in (a lost phone). Every session ends."""
     _require_admin(actor)
-    account.password_hash = hash_password(_check_password(temporary_password))
+    account.password_hash = hash_password(
+        _check_password(temporary_password, email=account.email, name=account.name)
+    )
     account.failed_logins = 0
     account.locked_until = None
     if new_second_factor:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import io
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 import pyotp
 import segno
-import sqlalchemy as sa
 from flask import (
     Blueprint,
     abort,
@@ -106,9 +106,9 @@ def _demo_accounts() -> list[dict]:
     """Demo mode only: the seeded accounts with their current code, so a demo needs no phone."""
     if not current_app.config.get("DEMO") or current_app.config.get("PORTAL_ENV") == "production":
         return []
-    users = db.session.scalars(
-        sa.select(User).where(User.email.like("%@demo.regieteam.test")).order_by(User.id)
-    ).all()
+    from portal.demo import demo_users
+
+    users = db.session.scalars(demo_users()).all()
     return [
         {
             "email": user.email,
@@ -124,9 +124,12 @@ def _finish(user: User):
     auth.complete_sign_in(user)
     db.session.commit()
     target = session.get("next") or url_for("portal.dashboard")
+    # A new session on signing in: nothing set before it (by anyone) carries over (ASVS 3.2.1).
     session.clear()
     session.permanent = True
     login_user(user)
+    # The start of the session, for the limit on its total length (portal/security.py).
+    session["signed_in_at"] = datetime.now(UTC).timestamp()
     flash(_("U bent aangemeld."), "success")
     return redirect(_safe_next(target))
 
@@ -138,9 +141,14 @@ def second_factor():
         return redirect(url_for("auth.login"))
     form = TotpForm()
     if form.validate_on_submit():
-        if auth.check_totp(user, form.code.data):
+        outcome = auth.verify_totp(user, form.code.data)
+        if outcome is auth.TotpResult.OK:
             return _finish(user)
-        auth.register_failure(user)
+        # A right code used before is on record apart: someone else may have seen it (ASVS 2.8.5).
+        auth.register_failure(
+            user,
+            purpose="hergebruikte code" if outcome is auth.TotpResult.REUSED else "beveiliging",
+        )
         db.session.commit()
         if user.locked_until is not None:
             session.clear()
@@ -186,7 +194,14 @@ def logout():
     logout_user()
     session.clear()
     flash(_("U bent afgemeld."), "success")
-    return redirect(url_for("auth.login"))
+    return _signed_out(redirect(url_for("auth.login")))
+
+
+def _signed_out(response):
+    # What the browser kept of the signed-in pages goes too (ASVS 8.2.3); the cookie itself is
+    # replaced by the cleared session.
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    return response
 
 
 @bp.route("/logout-everywhere", methods=["POST"])
@@ -199,4 +214,4 @@ def logout_everywhere():
     logout_user()
     session.clear()
     flash(_("U bent op alle apparaten afgemeld."), "success")
-    return redirect(url_for("auth.login"))
+    return _signed_out(redirect(url_for("auth.login")))

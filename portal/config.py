@@ -57,13 +57,19 @@ class Config:
     LANGUAGES = ("nl", "en")
 
     SESSION_COOKIE_HTTPONLY = True
+    # Lax, not Strict: DigiD's broker sends the person back with a top-level GET from its own
+    # site, and the sign-in's state and nonce are in this cookie. Every change is a POST with a
+    # CSRF token.
     SESSION_COOKIE_SAMESITE = "Lax"
+    # In production also forced by portal/security.py, with a `__Host-` cookie name.
     SESSION_COOKIE_SECURE = PORTAL_ENV == "production"
     REMEMBER_COOKIE_DURATION = 0
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = None  # the session itself expires after the idle timeout
 
     IDLE_TIMEOUT_MINUTES = 15
+    # The longest a staff session lasts, however active (OWASP ASVS 3.3.2, level 2: 12 hours).
+    SESSION_MAX_HOURS = 12
     # How long the browser keeps the session cookie after the last request. Longer than the idle
     # timeout, which the server checks itself (`last_seen`): a form sent after the timeout then
     # still arrives with its session, so the person is told why and nothing typed is lost.
@@ -92,18 +98,37 @@ class Config:
     ARGON2_FAST = False  # tests switch to cheap hashing parameters
 
 
+MIN_SECRET_LENGTH = 32
+
+
+def _valid_fernet_key(key: str) -> bool:
+    # A malformed key would only fail at the first encryption, as an error page; refuse to start.
+    from cryptography.fernet import Fernet
+
+    try:
+        Fernet(key)
+    except (ValueError, TypeError):
+        return False
+    return True
+
+
 def check_production(config) -> None:
-    """Refuse to run in production with development secrets or in demo mode."""
+    """Refuse to run in production with development, short or malformed secrets, or in demo mode.
+    The error names the setting, never its value."""
     if config.get("PORTAL_ENV") != "production":
         return
     missing = []
-    if config.get("SECRET_KEY") in (None, "", DEV_SECRET_KEY):
-        missing.append("SECRET_KEY")
+    # Secrets short enough to guess are as good as missing (signing the session cookie, the keyed
+    # BSN hash); 32 characters of a random value is what `python -c "import secrets;
+    # print(secrets.token_urlsafe(32))"` gives.
+    for name, dev_value in (("SECRET_KEY", DEV_SECRET_KEY), ("LOOKUP_KEY", DEV_LOOKUP_KEY)):
+        value = config.get(name) or ""
+        if value == dev_value or len(value) < MIN_SECRET_LENGTH:
+            missing.append(name)
     keys = config.get("ENCRYPTION_KEYS") or []
-    if not keys or DEV_ENCRYPTION_KEY in keys:
+    if not keys or DEV_ENCRYPTION_KEY in keys or not all(_valid_fernet_key(key) for key in keys):
         missing.append("ENCRYPTION_KEYS")
-    if config.get("LOOKUP_KEY") in (None, "", DEV_LOOKUP_KEY):
-        missing.append("LOOKUP_KEY")
+    missing.sort(key=["SECRET_KEY", "ENCRYPTION_KEYS", "LOOKUP_KEY"].index)
     if missing:
         raise RuntimeError(
             "Production mode needs these settings from the environment: " + ", ".join(missing)

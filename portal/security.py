@@ -1,4 +1,5 @@
-"""Security headers, the idle timeout and no caching of personal data."""
+"""Security headers, the idle timeout, the longest session, no caching of personal data, and the
+production cookie settings (OWASP ASVS 4.0.3 V3 and V14.4; checklist in docs/security.md)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,32 @@ CSP = (
 )
 
 
+def harden_cookies(config) -> None:
+    """Production: the session cookie only over HTTPS, under a `__Host-` name (ASVS 3.4.1, 3.4.4:
+    sent only to this host, never to a sibling domain). Set here and not only from the environment,
+    so a production config handed to `create_app` cannot forget it."""
+    if config.get("PORTAL_ENV") != "production":
+        return
+    config["SESSION_COOKIE_SECURE"] = True
+    config["REMEMBER_COOKIE_SECURE"] = True
+    config["SESSION_COOKIE_DOMAIN"] = None
+    config["SESSION_COOKIE_PATH"] = "/"
+    if not config.get("SESSION_COOKIE_NAME", "").startswith("__Host-"):
+        config["SESSION_COOKIE_NAME"] = "__Host-session"
+
+
+def _sign_out(message: str):
+    logout_user()
+    session.clear()
+    flash(message, "info")
+    return redirect(
+        url_for("auth.login", next=request.full_path if request.method == "GET" else None)
+    )
+
+
 def init_app(app) -> None:
+    harden_cookies(app.config)
+
     @app.before_request
     def _idle_timeout():
         # Privacy: a screen left open does not stay signed in (15 minutes without activity).
@@ -30,14 +56,14 @@ def init_app(app) -> None:
         last_seen = session.get("last_seen")
         limit = current_app.config["IDLE_TIMEOUT_MINUTES"] * 60
         if last_seen is not None and now - last_seen > limit:
-            logout_user()
-            session.clear()
-            flash(
-                _("U was een tijd niet actief en bent daarom afgemeld. Meld u opnieuw aan."), "info"
+            return _sign_out(
+                _("U was een tijd niet actief en bent daarom afgemeld. Meld u opnieuw aan.")
             )
-            return redirect(
-                url_for("auth.login", next=request.full_path if request.method == "GET" else None)
-            )
+        # However active, a session ends after SESSION_MAX_HOURS (ASVS 3.3.2: 12 hours at L2).
+        # A session from before this rule starts counting now.
+        signed_in_at = session.setdefault("signed_in_at", now)
+        if now - signed_in_at > current_app.config["SESSION_MAX_HOURS"] * 3600:
+            return _sign_out(_("U bent lang geleden aangemeld. Meld u opnieuw aan."))
         session["last_seen"] = now
         return None
 
