@@ -36,7 +36,8 @@ from portal.models import (
 )
 
 DEMO_PASSWORD = "demo-wachtwoord"
-DEMO_EMAIL_DOMAIN = "demo.regieteam.test"
+# .example is reserved for examples (RFC 2606) and, unlike .test, passes e-mail validation.
+DEMO_EMAIL_DOMAIN = "demo.regieteam.example"
 SEED = 2026
 
 # Privacyprotocol art. 2 sub 3 (grondslag "taak van algemeen belang"): the statutory tasks the
@@ -217,7 +218,7 @@ INFORMATION_VERSION = "informatiebrief-2026-01"
 
 
 def contact_email(code: str) -> str:
-    return f"regieteam@{code.replace('_', '-')}.partners.regieteam.test"
+    return f"regieteam@{code.replace('_', '-')}.partners.regieteam.example"
 
 
 DOMAINS = (
@@ -646,12 +647,12 @@ def totp_secret(email: str) -> str:
     return base64.b32encode(hashlib.sha256(email.encode("utf-8")).digest()[:20]).decode("ascii")
 
 
-def _demo_users() -> sa.Select:
+def demo_users() -> sa.Select:
     return sa.select(User).where(User.email.like(f"%@{DEMO_EMAIL_DOMAIN}")).order_by(User.id)
 
 
 def is_loaded() -> bool:
-    return db.session.scalar(_demo_users().limit(1)) is not None
+    return db.session.scalar(demo_users().limit(1)) is not None
 
 
 def _partner(spec: PartnerSpec) -> Partner:
@@ -819,7 +820,7 @@ def _consents(case: Case, spec: CaseSpec, users: dict[str, User], domains: dict)
 
 def accounts_text() -> str:
     """The demo accounts and how to sign in, for `flask --app portal demo accounts`."""
-    users = db.session.scalars(_demo_users()).all()
+    users = db.session.scalars(demo_users()).all()
     if not users:
         return "No demo accounts yet. Load them with: flask --app portal demo load"
     notes = {spec.email: spec.note for spec in ACCOUNTS}

@@ -215,13 +215,13 @@ def test_next_parameter_cannot_leave_the_site(client, seed):
 
 def test_demo_accounts_only_in_demo_mode(app, client, seed, monkeypatch):
     with seed():
-        f.user(email="procesregisseur@demo.regieteam.test")
-    assert "procesregisseur@demo.regieteam.test" not in client.get("/auth/login").get_data(
+        f.user(email="procesregisseur@demo.regieteam.example")
+    assert "procesregisseur@demo.regieteam.example" not in client.get("/auth/login").get_data(
         as_text=True
     )
     monkeypatch.setitem(app.config, "DEMO", True)
     page = client.get("/auth/login").get_data(as_text=True)
-    assert "procesregisseur@demo.regieteam.test" in page
+    assert "procesregisseur@demo.regieteam.example" in page
 
 
 @pytest.mark.parametrize("missing", ["SECRET_KEY", "ENCRYPTION_KEYS", "LOOKUP_KEY"])

@@ -242,3 +242,28 @@ def test_consents_from_the_bemoeizorg_conversation(loaded):
     assert minors == []
     some_person = db.session.scalars(sa.select(ConsentEvent.person_id)).first()
     assert current_events(some_person)
+
+
+def test_every_demo_account_signs_in_through_the_real_form(app, client, seed):
+    """`make run` prints these accounts: each must get through the sign-in form itself, e-mail
+    validation included (a .test address, for one, is refused as a special-use name)."""
+    with seed():
+        demo.load()
+        accounts = [
+            (user.email, user.totp_secret)
+            for user in db.session.scalars(demo.demo_users()).all()
+        ]
+    assert accounts
+    for email, secret in accounts:
+        client.post("/auth/logout")
+        response = client.post(
+            "/auth/login", data={"email": email, "password": demo.DEMO_PASSWORD}
+        )
+        assert response.status_code == 302, (email, response.get_data(as_text=True)[:2000])
+        if secret is None:
+            assert response.headers["Location"].endswith("/auth/enrol"), email
+            continue
+        assert response.headers["Location"].endswith("/auth/code"), email
+        response = client.post("/auth/code", data={"code": pyotp.TOTP(secret).now()})
+        assert response.status_code == 302, email
+        assert client.get("/dashboard").status_code == 200, email
