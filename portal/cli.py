@@ -1,4 +1,4 @@
-"""Command line: `flask --app portal db upgrade`, `demo load`, `audit verify`.
+"""Command line: `flask --app portal db upgrade`, `demo load`, `audit verify`, `backup`, `restore`.
 
 Commands reuse the operations the views use and commit once.
 """
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from portal.extensions import db
 
@@ -98,11 +98,114 @@ def notices_send(limit: int) -> None:
         sys.exit(1)
 
 
+@click.command("backup")
+@with_appcontext
+@click.argument("path", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+@click.option("--overwrite", is_flag=True, help="Replace PATH when it already exists.")
+def backup_command(path: Path, overwrite: bool) -> None:
+    """Write a backup of the whole database to PATH (pg_dump or the SQLite backup API).
+
+    The file holds personal data (partly encrypted); the keys are not in it. See
+    docs/operations.md."""
+    import sqlalchemy as sa
+
+    from portal.backup import BackupError, backup, unreachable
+
+    try:
+        report = backup(path, overwrite=overwrite, progress=click.echo)
+    except sa.exc.DBAPIError as problem:
+        click.echo(str(unreachable(problem)), err=True)
+        sys.exit(1)
+    except BackupError as problem:
+        click.echo(str(problem), err=True)
+        sys.exit(1)
+    manifest = report.manifest
+    click.echo(
+        f"Backup geschreven / backup written: {report.path} "
+        f"({manifest.database}, {manifest.payload_bytes} bytes, "
+        f"{sum(manifest.tables.values())} rijen/rows in {len(manifest.tables)} tabellen/tables, "
+        f"schema {manifest.alembic_revision or '-'}, sha256 {manifest.sha256})."
+    )
+    click.echo(
+        "Bewaar dit bestand als persoonsgegevens; ENCRYPTION_KEYS en LOOKUP_KEY zitten er niet "
+        "in. / Store this file as personal data; ENCRYPTION_KEYS and LOOKUP_KEY are not in it."
+    )
+
+
+@click.command("restore")
+@with_appcontext
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--force", is_flag=True, help="Replace the data of a database that is not empty."
+)
+def restore_command(path: Path, force: bool) -> None:
+    """Restore the backup at PATH into the configured database, then verify the audit chain.
+
+    Refuses a damaged file, a backup of the other kind of database and, without --force, a
+    database that already holds data. Stop the portal first."""
+    import sqlalchemy as sa
+
+    from portal.backup import BackupError, restore, unreachable
+
+    try:
+        report = restore(path, force=force, progress=click.echo)
+    except sa.exc.DBAPIError as problem:
+        click.echo(str(unreachable(problem)), err=True)
+        sys.exit(1)
+    except BackupError as problem:
+        click.echo(str(problem), err=True)
+        sys.exit(1)
+    for name, rows in report.tables.items():
+        click.echo(f"  {name}: {rows}")
+    click.echo(
+        f"Hersteld / restored: {sum(report.manifest.tables.values())} rijen/rows uit/from "
+        f"{path} (gemaakt/created {report.manifest.created_at})."
+    )
+    if report.extra_tables:
+        click.echo(
+            "Let op: deze tabellen zitten niet in de backup en zijn blijven staan / Note: these "
+            "tables are not in the backup and were left as they were: "
+            + ", ".join(f"{name} ({rows})" for name, rows in report.extra_tables.items()),
+            err=True,
+        )
+    if report.needs_upgrade:
+        click.echo(
+            f"Schemaversie / schema revision {report.manifest.alembic_revision}: draai nu / now "
+            "run `flask --app portal db upgrade`."
+        )
+    failed = False
+    if report.keys_match is False:
+        click.echo(
+            "Let op: geen van de ingestelde ENCRYPTION_KEYS past bij de versleutelde gegevens "
+            "in deze backup; zet de sleutels van toen. / Warning: none of the configured "
+            "ENCRYPTION_KEYS fits the encrypted data in this backup; set the keys it was made "
+            "with.",
+            err=True,
+        )
+        failed = True
+    problem = report.chain_problem
+    if problem is not None:
+        click.echo(
+            f"Auditketen gebroken bij rij {problem.seq} / audit chain broken at row {problem.seq} "
+            f"({problem.kind}): {problem.message}",
+            err=True,
+        )
+        sys.exit(1)
+    click.echo("Auditketen intact / audit chain intact.")
+    if failed:
+        sys.exit(1)
+
+
 def init_app(app) -> None:
     app.cli.add_command(db_cli)
     app.cli.add_command(audit_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(notices_cli)
+    app.cli.add_command(backup_command)  # issue 8, item 4
+    app.cli.add_command(restore_command)
     from portal.retention import retention_cli  # Privacyreglement, Bewaartermijn (issue 7)
 
     app.cli.add_command(retention_cli)
+    from portal.keys import keys_cli  # key rotation (docs/security.md)
+
+    app.cli.add_command(keys_cli)
