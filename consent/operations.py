@@ -102,6 +102,26 @@ def record_decision(
     return event
 
 
+# Namespace of the PostgreSQL advisory lock that queues withdrawals per person (the audit chain
+# uses the single-number lock 7261001; two-number locks are a separate key space).
+WITHDRAWAL_LOCK = 7261002
+
+
+def _lock_withdrawals(person_id: int) -> None:
+    """Two withdrawals at once (the person online while the case manager records the same) must
+    not both find the consent in force and both record a withdrawal: on PostgreSQL they queue
+    per person before reading the ledger, so the second reads the first one's withdrawal and is
+    told there is nothing left to withdraw. SQLite serialises writers by itself (the second gets
+    'database is locked' rather than a duplicate)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(
+            sa.text(
+                "SELECT pg_advisory_xact_lock(CAST(:space AS integer), CAST(:person AS integer))"
+            ),
+            {"space": WITHDRAWAL_LOCK, "person": person_id},
+        )
+
+
 def withdraw_consent(
     actor: Optional[User],
     *,
@@ -119,6 +139,7 @@ def withdraw_consent(
     processing stays lawful and nothing is deleted because of it."""
     from consent.check import state_at
 
+    _lock_withdrawals(person.id)
     now = utcnow()
     current = state_at(person.id, domain.id, recipient.id, purpose, now)
     if current is None or not current.in_force_at(now):

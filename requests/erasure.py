@@ -174,19 +174,22 @@ def plan_for(person: Person, today: Optional[date] = None) -> Plan:
     represents = db.session.scalar(
         sa.select(sa.func.count(Person.id)).where(Person.legal_representative_id == person.id)
     )
+    # What an earlier erasure already anonymised is not done again (count 0): a second erasure,
+    # say after a crash just after the first one committed, finds nothing left to do.
     if not plan.whole_file:
         items.append(Item("person", KEEP, 1, "needed_for_kept_case"))
     elif represents:
         items.append(Item("person", KEEP, 1, "represents_others"))
     else:
-        items.append(Item("person", ANONYMISE, 1))
+        items.append(Item("person", ANONYMISE, 0 if _person_anonymised(person) else 1))
+    address_goes = plan.whole_file and plan.only_member
     items.append(
         Item(
             "address",
-            ANONYMISE if plan.whole_file and plan.only_member else KEEP,
-            1,
+            ANONYMISE if address_goes else KEEP,
+            0 if address_goes and _address_anonymised(person.household) else 1,
             None
-            if plan.whole_file and plan.only_member
+            if address_goes
             else ("household_shared" if not plan.only_member else "needed_for_kept_case"),
         )
     )
@@ -214,6 +217,22 @@ def plan_for(person: Person, today: Optional[date] = None) -> Plan:
     items.append(Item("requests", KEEP, requests, "record_of_decisions"))
     items.append(Item("audit", KEEP, 1, "audit_ids_only"))
     return plan
+
+
+def _person_anonymised(person: Person) -> bool:
+    return (
+        person.given_name == ERASED
+        and person.family_name == ERASED
+        and person.birth_date is None
+        and person.bsn_hash is None
+        and person.bsn_encrypted is None
+        and person.email is None
+        and person.legal_representative_id is None
+    )
+
+
+def _address_anonymised(household) -> bool:
+    return household.street == ERASED and household.house_number == "-" and not household.postcode
 
 
 def _delete(table, condition) -> int:

@@ -76,8 +76,15 @@ def create_batch(
                 "out_of_scope", f"U mag geen brieven versturen voor casus {case.reference}."
             )
     batch = LetterBatch(name=name.strip(), kind=kind, language=language, created_by=actor)
-    db.session.add(batch)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(batch)
+            db.session.flush()
+    except sa.exc.IntegrityError:
+        # Two runs of a new name started at once: the other one created it first.
+        if find_batch(name.strip()) is None:
+            raise
+        raise RuleViolation("name_taken", "Er is al een printrun met deze naam.") from None
     for position, (person, case) in enumerate(targets, start=1):
         db.session.add(LetterBatchItem(batch=batch, position=position, person=person, case=case))
     db.session.flush()

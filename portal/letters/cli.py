@@ -62,16 +62,22 @@ def batch_command(name, by_email, output, kind, language, case_references) -> No
     again, and the PDF holds every letter of the run once."""
     actor = _staff(by_email)
     run = batches.find_batch(name)
+    created = False
     if run is None:
         targets = batches.information_targets(actor, case_references)
         try:
             run = batches.create_batch(actor, name, LetterKind(kind), language, targets)
         except RuleViolation as problem:
             db.session.rollback()
-            raise click.ClickException(problem.message) from problem
-        db.session.commit()
-        click.echo(f"Print run {name!r} created with {len(targets)} letters.")
-    else:
+            # Another run created this name a moment ago: continue that one.
+            run = batches.find_batch(name) if problem.code == "name_taken" else None
+            if run is None:
+                raise click.ClickException(problem.message) from problem
+        else:
+            db.session.commit()
+            created = True
+            click.echo(f"Print run {name!r} created with {len(targets)} letters.")
+    if not created:
         if run.kind.value != kind or run.language != language:
             raise click.ClickException(
                 f"Print run {name!r} exists for {run.kind.value}/{run.language}; "
