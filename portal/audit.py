@@ -4,6 +4,12 @@ every export and every sign-in.
 Fields follow the VNG *verwerkingenlogging* idea: the processing activity, its purpose, the
 confidentiality of what was touched, and how long the entry itself is kept. An entry never holds
 personal data itself, only ids, so an erasure never has to rewrite the chain.
+
+An entry is written in the transaction of the work it records and sealed into the chain (its
+gapless `seq` and hashes) when a transaction commits (`seal`). The chain shows a row altered,
+deleted or slipped in between sealed rows; it has no secret, so it does not stop someone who may
+write the database from rebuilding it whole: database rights and backups guard against that
+(docs/security.md, docs/operations.md).
 """
 from __future__ import annotations
 
@@ -89,17 +95,22 @@ class AuditEntry(db.Model):
     )
 
     def compute_hash(self) -> str:
-        payload = {}
-        for name in self.CHAINED:
-            value = getattr(self, name)
-            if isinstance(value, datetime):
-                # SQLite returns naive datetimes; hash a form every backend gives back the same.
-                value = value.replace(tzinfo=None).isoformat(timespec="microseconds")
-            elif isinstance(value, date):
-                value = value.isoformat()
-            payload[name] = value
-        canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+        return chain_hash(self)
+
+
+def chain_hash(entry) -> str:
+    """The hash of an entry, or of a row read without the ORM, over the chained fields."""
+    payload = {}
+    for name in AuditEntry.CHAINED:
+        value = getattr(entry, name)
+        if isinstance(value, datetime):
+            # SQLite returns naive datetimes; hash a form every backend gives back the same.
+            value = value.replace(tzinfo=None).isoformat(timespec="microseconds")
+        elif isinstance(value, date):
+            value = value.isoformat()
+        payload[name] = value
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 def years_after(day: date, years: int) -> date:
@@ -111,33 +122,44 @@ def years_after(day: date, years: int) -> date:
 
 
 _UNSEALED = "audit_unsealed"
+_CHAIN_LOCK = 7261001
 
 
-def _lock_chain(session) -> None:
-    # The chain is a single sequence: sealers queue for it. PostgreSQL takes a
-    # transaction-scoped advisory lock; SQLite serialises writers by itself.
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(sa.text("SELECT pg_advisory_xact_lock(7261001)"))
+def _lock_chain(session, *, wait: bool) -> bool:
+    """The chain is one sequence, so one transaction at a time seals. PostgreSQL: a
+    transaction-scoped advisory lock, waited for or only tried. SQLite serialises writers by
+    itself."""
+    if session.get_bind().dialect.name != "postgresql":
+        return True
+    if wait:
+        session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK})
+        return True
+    return bool(
+        session.scalar(sa.text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK})
+    )
 
 
-def seal(session) -> int:
-    """Give the entries this transaction wrote their place in the chain: number them after the
-    last sealed entry and hash them. Runs just before the commit (`before_commit` below), so the
-    chain's lock is held for these few statements and the commit only, never while a page is
-    rendered or a check is worked out: writers no longer queue for the whole request
-    (docs/benchmarks.md). The entries and their seal commit together, or neither does."""
-    ids = session.info.pop(_UNSEALED, [])
-    if not ids:
-        return 0
-    # Only this transaction's own entries (from the identity map, so usually without a query):
-    # a row slipped into the table around `record` stays outside the chain, where verify_chain
-    # names it.
+def seal(session, *, wait: bool = False) -> int:
+    """Number and hash every entry not yet in the chain, after the last sealed one, and return
+    how many. Runs just before each commit that wrote entries (`before_commit` below), inside
+    that transaction.
+
+    Writing an entry takes no lock (`record`), so requests never queue for the chain while a page
+    is rendered or a check is worked out. Sealing only tries the chain's lock: when another
+    transaction is sealing, this one commits its entries unsealed and the next sealer takes them
+    along, many at once. So under load commits do not wait for each other either
+    (docs/benchmarks.md); when the portal is quiet every commit seals its own entries. An entry
+    waiting to be sealed is committed all the same; `flask audit seal` seals what is left
+    (`wait=True` waits for the lock)."""
+    session.info.pop(_UNSEALED, None)
     session.flush()
-    entries = (session.get(AuditEntry, entry_id) for entry_id in sorted(set(ids)))
-    pending = [entry for entry in entries if entry is not None and entry.seq is None]
+    if not _lock_chain(session, wait=wait):
+        return 0
+    pending = session.scalars(
+        sa.select(AuditEntry).where(AuditEntry.seq.is_(None)).order_by(AuditEntry.id)
+    ).all()
     if not pending:
         return 0
-    _lock_chain(session)
     last = session.execute(
         sa.select(AuditEntry.seq, AuditEntry.hash)
         .where(AuditEntry.seq.is_not(None))
@@ -151,6 +173,13 @@ def seal(session) -> int:
         entry.hash = prev_hash = entry.compute_hash()
     session.flush()
     return len(pending)
+
+
+def waiting_to_be_sealed() -> int:
+    """Committed entries not yet in the chain (`seal`)."""
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(AuditEntry).where(AuditEntry.seq.is_(None))
+    )
 
 
 @sa.event.listens_for(db.session, "before_commit")
@@ -206,35 +235,21 @@ def record(
     )
     session.add(entry)
     session.flush()
-    session.info.setdefault(_UNSEALED, []).append(entry.id)
+    session.info[_UNSEALED] = True
     return entry
 
 
 @dataclass(frozen=True)
 class ChainProblem:
     seq: int
-    kind: str  # "altered", "missing", "inserted", "unsealed"
+    kind: str  # "altered", "missing", "inserted"
     message: str
 
 
 def verify_chain(batch_size: int = 2000) -> Optional[ChainProblem]:
-    """Walk the chain in order and name the first altered, missing or inserted row; then any
-    committed entry left outside the chain."""
-    problem = _walk_chain(batch_size)
-    if problem is not None:
-        return problem
-    # This session's own entries are sealed when it commits; any other is outside the chain.
-    own = db.session.info.get(_UNSEALED, [])
-    unsealed = db.session.scalar(
-        sa.select(sa.func.min(AuditEntry.id)).where(
-            AuditEntry.seq.is_(None), AuditEntry.id.not_in(own)
-        )
-    )
-    if unsealed is not None:
-        return ChainProblem(
-            0, "unsealed", f"entry id {unsealed} is not in the chain: it was written around it"
-        )
-    return None
+    """Walk the chain in order and name the first altered, missing or inserted row. Entries
+    waiting to be sealed are not in the chain yet (`waiting_to_be_sealed`)."""
+    return _walk_chain(batch_size)
 
 
 def _walk_chain(batch_size: int) -> Optional[ChainProblem]:
@@ -242,8 +257,9 @@ def _walk_chain(batch_size: int) -> Optional[ChainProblem]:
     prev_hash = GENESIS
     offset_seq = 0
     while True:
-        rows = db.session.scalars(
-            sa.select(AuditEntry)
+        # Plain rows, not ORM objects: the caller's session keeps what it holds.
+        rows = db.session.execute(
+            sa.select(*AuditEntry.__table__.c)
             .where(AuditEntry.seq > offset_seq)
             .order_by(AuditEntry.seq)
             .limit(batch_size)
@@ -261,9 +277,8 @@ def _walk_chain(batch_size: int) -> Optional[ChainProblem]:
                     f"row {entry.seq} does not follow row {entry.seq - 1}: "
                     "a row was inserted or replaced",
                 )
-            if entry.compute_hash() != entry.hash:
+            if chain_hash(entry) != entry.hash:
                 return ChainProblem(entry.seq, "altered", f"row {entry.seq} was altered")
             prev_hash = entry.hash
             expected_seq += 1
             offset_seq = entry.seq
-        db.session.expunge_all()

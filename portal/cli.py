@@ -56,16 +56,30 @@ def db_revision(message: str) -> None:
 @audit_cli.command("verify")
 def audit_verify() -> None:
     """Check the hash chain; name the first altered, missing or inserted row."""
-    from portal.audit import verify_chain
+    from portal.audit import verify_chain, waiting_to_be_sealed
 
     problem = verify_chain()
     if problem is None:
         click.echo("Audit chain intact.")
+        waiting = waiting_to_be_sealed()
+        if waiting:
+            click.echo(f"{waiting} entries wait to be sealed ('flask audit seal').")
         return
     click.echo(
         f"Audit chain broken at row {problem.seq} ({problem.kind}): {problem.message}", err=True
     )
     sys.exit(1)
+
+
+@audit_cli.command("seal")
+def audit_seal() -> None:
+    """Seal the entries still waiting into the chain (after a burst of work or a crash; for
+    cron and before a backup)."""
+    from portal.audit import seal
+
+    sealed = seal(db.session, wait=True)
+    db.session.commit()
+    click.echo(f"Sealed {sealed} audit entries.")
 
 
 @demo_cli.command("load")
