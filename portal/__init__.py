@@ -16,6 +16,9 @@ def create_app(config: object | dict | None = None) -> Flask:
     elif config is not None:
         app.config.from_object(config)
     check_production(app.config)
+    from portal import routing
+
+    routing.init_app(app)  # `<int:...>` ids are bounded to the id columns (before any route)
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(
         minutes=max(app.config["IDLE_TIMEOUT_MINUTES"], app.config["SESSION_COOKIE_MINUTES"])
     )

@@ -25,7 +25,12 @@ def _messages() -> dict[int, str]:
 
 
 def _wants_json() -> bool:
-    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+    # A .json address (the consent receipt, the access report) answers its errors in JSON too.
+    return (
+        request.path.startswith("/api/")
+        or request.path.endswith(".json")
+        or request.accept_mimetypes.best == "application/json"
+    )
 
 
 def render_error(status: int, code: str, message: str | None = None):

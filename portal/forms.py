@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import re
 
+from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.form import _Auto
+from werkzeug.datastructures import ImmutableMultiDict
 from wtforms import (
     BooleanField,
     DateField,
@@ -32,8 +35,26 @@ def choices(pairs) -> list[SelectChoice]:
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
+class _PortalMeta(FlaskForm.Meta):
+    def wrap_formdata(self, form, formdata):
+        # Flask-WTF would read a JSON body as form data and fail (a 500) on anything but a flat
+        # object of strings: `true`, `[1]`, `{"a": {"b": 1}}`. The portal's forms are HTML forms;
+        # a JSON body counts as an empty form and gets the usual messages on the fields.
+        if (
+            formdata is _Auto
+            and form.is_submitted()
+            and request.is_json
+            and not request.form
+            and not request.files
+        ):
+            return ImmutableMultiDict()
+        return super().wrap_formdata(form, formdata)
+
+
 class PortalForm(FlaskForm):
     """Base of every form: refuses control characters in any text with a message on the field."""
+
+    Meta = _PortalMeta
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
