@@ -14,7 +14,7 @@ from email.utils import formatdate, make_msgid
 from flask import current_app
 
 
-def build_message(to: str, subject: str, body: str) -> EmailMessage:
+def build_message(to: str, subject: str, body: str, *, language: str = "nl") -> EmailMessage:
     sender = current_app.config["MAIL_SENDER"]
     message = EmailMessage()
     message["From"] = sender
@@ -24,15 +24,22 @@ def build_message(to: str, subject: str, body: str) -> EmailMessage:
     message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
     # RFC 3834: a machine wrote this; auto-responders should not answer it.
     message["Auto-Submitted"] = "auto-generated"
-    message["Content-Language"] = "nl"
     message.set_content(body)
+    # After the content: set_content drops the Content-* headers set before it.
+    message["Content-Language"] = language
     return message
 
 
 def send(to: str, subject: str, body: str) -> None:
-    """Deliver one message; raises OSError or smtplib.SMTPException when that fails."""
+    """Deliver one plain-text message; raises OSError or smtplib.SMTPException when that
+    fails."""
+    send_message(build_message(to, subject, body))
+
+
+def send_message(message: EmailMessage) -> None:
+    """Deliver a message made with `build_message` (attachments added, for one); raises OSError
+    or smtplib.SMTPException when that fails."""
     config = current_app.config
-    message = build_message(to, subject, body)
     with smtplib.SMTP(
         config["MAIL_SERVER"], int(config["MAIL_PORT"]), timeout=config["MAIL_TIMEOUT"]
     ) as smtp:

@@ -17,13 +17,11 @@ from __future__ import annotations
 
 import hashlib
 import smtplib
-import ssl
 from dataclasses import dataclass
 from datetime import date
 from typing import Optional
 
 import sqlalchemy as sa
-from flask import current_app
 
 from portal import audit, mail
 from portal.extensions import db
@@ -236,7 +234,7 @@ def build_email(letter: Letter, to: str, pdf: bytes):
         city=SENDER["postal_city"],
     )
     message = mail.build_message(
-        to, SUBJECT[language].format(**values), BODY[language].format(**values)
+        to, SUBJECT[language].format(**values), BODY[language].format(**values), language=language
     )
     message.add_attachment(
         pdf,
@@ -244,21 +242,9 @@ def build_email(letter: Letter, to: str, pdf: bytes):
         subtype="pdf",
         filename=f"{letter.request_reference}-{letter.kind.value}.pdf",
     )
-    # Set after the content: EmailMessage.set_content drops earlier Content-* headers.
-    del message["Content-Language"]
+    # add_attachment moved the Content-* headers into the text part; say it for the whole mail.
     message["Content-Language"] = language
     return message
-
-
-def _deliver(message) -> None:
-    # The connection as portal/mail.send makes it; that function only sends plain text.
-    config = current_app.config
-    with smtplib.SMTP(
-        config["MAIL_SERVER"], int(config["MAIL_PORT"]), timeout=config["MAIL_TIMEOUT"]
-    ) as smtp:
-        if config["MAIL_USE_TLS"]:
-            smtp.starttls(context=ssl.create_default_context())
-        smtp.send_message(message)
 
 
 @dataclass
@@ -303,7 +289,7 @@ def send_pending(limit: int = 50, *, reference: Optional[str] = None) -> SendRep
             pdf = letter.pdf
             if hashlib.sha256(pdf).hexdigest() != letter.sha256:
                 raise ValueError("the stored letter does not match its hash")
-            _deliver(build_email(letter, to, pdf))
+            mail.send_message(build_email(letter, to, pdf))
         except (OSError, smtplib.SMTPException, ValueError) as error:
             row.last_error = f"{type(error).__name__}: {error}"[:500]
             report.failed += 1

@@ -114,6 +114,7 @@ def test_send_pending_delivers_each_notice_once_to_the_contact_address(ctx, mail
     assert rcpt == ["regieteam@talis.example"]
     assert message["From"] == "privacyportaal@localhost"
     assert message["Auto-Submitted"] == "auto-generated"
+    assert message["Content-Language"] == "nl"  # notices to partners are in Dutch
     assert message.get_content().replace("\r\n", "\n").strip() == "Een\n\nTwee"
     stored = db.session.get(PartnerNotice, first)
     assert stored.sent_at is not None and stored.attempts == 1 and stored.last_error is None
