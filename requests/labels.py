@@ -105,7 +105,7 @@ _EVENT_LABELS = {
     EventKind.DECIDED: _l("Besluit genomen"),
     EventKind.CLOSED: _l("Afgesloten"),
     EventKind.WITHDRAWN: _l("Ingetrokken door de aanvrager"),
-    EventKind.ASSIGNED: _l("Toegewezen"),
+    EventKind.ASSIGNED: _l("Toegewezen aan een behandelaar"),
     EventKind.DEADLINE_CHANGED: _l("Termijn herberekend (feestdagen gewijzigd)"),
     EventKind.ACCESS_REPORT_SENT: _l("Overzicht van de gegevens verstuurd"),
     EventKind.RECTIFIED: _l("Gegevens gerectificeerd"),

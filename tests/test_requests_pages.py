@@ -472,3 +472,16 @@ def test_the_request_page_offers_carrying_out_each_right(client, auth, seed, kin
     page = client.get(f"/requests/{request_id}").get_data(as_text=True)
     assert "Uitvoeren:" in page and "Dit recht tijdelijk beperken" in page
     assert "Ontvangstbevestiging" in page  # the letters of the request
+
+
+def test_assigning_and_granting_have_their_own_words_in_english(app):
+    """'Toegewezen' is Dutch for both; the English timeline must not say 'Granted' for an
+    assignment."""
+    from flask_babel import force_locale
+
+    from requests import labels
+    from requests.models import EventKind, Outcome
+
+    with app.test_request_context(), force_locale("en"):
+        assert labels.outcome_label(Outcome.GRANTED) == "Granted"
+        assert labels.event_label(EventKind.ASSIGNED) == "Assigned to a desk member"
