@@ -2,8 +2,14 @@
 purpose?" (issue 3, point 4), described by the OpenAPI document at /api/v1/openapi.json.
 
 The answer comes from `consent.check.may`, the one check; this module only authenticates the
-partner system, reads the query, applies the partner's scope (portal.access) and writes the audit
-entry. Routes here ignore the staff session: a partner system is identified by its API key alone.
+partner system, reads the question, applies the partner's scope (portal.access) and writes the
+audit entry. Routes here ignore the staff session: a partner system is identified by its API key
+alone.
+
+The question comes as a JSON body (`POST /api/v1/check`) or, deprecated, as a query string
+(`GET /api/v1/check`): a BSN in a URL ends up in the access logs of every web server and proxy on
+the way (ASVS 8.3.1). Both read into the same name/value pairs, and from there one code checks
+them (`_question`), so the two answer alike to the letter.
 
 Every answer is JSON with a documented shape; bad input gets a 400 with a code per problem and a
 person outside the partner's scope gets the same 404 as a person that does not exist.
@@ -11,9 +17,11 @@ person outside the partner's scope gets the same 404 as a person that does not e
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import wraps
 from typing import Optional
 
@@ -21,6 +29,7 @@ import sqlalchemy as sa
 from flask import Blueprint, current_app, jsonify, request
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from consent.apikeys import authenticate
 from consent.check import CheckResult, may
@@ -46,12 +55,24 @@ _CODE = re.compile(r"[A-Za-z0-9_.-]{1,40}")
 # "2026-03-03T10:00:00 01:00": an unencoded "+" in a query string arrives as a space.
 _SPACE_OFFSET = re.compile(r"(.*[0-9]) ([0-9]{2}(?::?[0-9]{2})?)")
 WWW_AUTHENTICATE = 'Bearer realm="regieteam-api"'
+# The JSON body of a check: a few short fields. Anything much longer is not a question.
+MAX_BODY_BYTES = 4096
+# The JSON types a body field may have (besides null, which counts as absent, like an empty
+# query parameter). The person number may be a JSON number; a BSN must be text, as a number it
+# would lose its leading zero.
+BODY_TYPES: dict[str, tuple[type, ...]] = {name: (str,) for name in CHECK_PARAMETERS}
+BODY_TYPES["person"] = (str, int)
+# GET /api/v1/check is deprecated since this moment (RFC 9745: `Deprecation: @<unix time>`);
+# its answers link to the POST operation in the OpenAPI document.
+GET_CHECK_DEPRECATED_AT = datetime(2026, 11, 28, tzinfo=UTC)
+GET_CHECK_SUCCESSOR = "/api/v1/openapi.json#/paths/~1api~1v1~1check/post"
 
 
 @dataclass(frozen=True)
 class ErrorCode:
     status: int
     message: object  # lazy string: Dutch, English through the translations
+    body_only: bool = False  # only POST /api/v1/check can give it (a JSON body's problem)
 
 
 # Every error the API gives, by code. The OpenAPI document lists them from here.
@@ -89,6 +110,28 @@ ERRORS: dict[str, ErrorCode] = {
         400, _l("'at' ligt in de toekomst; daarover kan de API niets zeggen.")
     ),
     "unknown_source_partner": ErrorCode(400, _l("Deze partnercode bestaat niet.")),
+    "unsupported_media_type": ErrorCode(
+        415,
+        _l("Stuur de vraag als JSON, met de header 'Content-Type: application/json'."),
+        body_only=True,
+    ),
+    "body_too_large": ErrorCode(
+        413, _l("De body is te groot voor een vraag aan de API."), body_only=True
+    ),
+    "invalid_json": ErrorCode(400, _l("De body is geen geldige JSON in UTF-8."), body_only=True),
+    "invalid_body": ErrorCode(
+        400,
+        _l("De body moet een JSON-object zijn, met de parameters als velden."),
+        body_only=True,
+    ),
+    "invalid_type": ErrorCode(
+        400,
+        _l(
+            "Dit veld heeft het verkeerde type: tekst, of null als het leeg is "
+            "('person' mag ook een getal zijn)."
+        ),
+        body_only=True,
+    ),
 }
 
 
@@ -139,16 +182,56 @@ def key_required(view):
     return wrapped
 
 
-# --- reading the query ------------------------------------------------------------------------
+# --- reading the question ---------------------------------------------------------------------
 
 
-def _single(name: str) -> Optional[str]:
-    """The parameter's value, None when absent or empty (clients often send unset fields)."""
-    values = request.args.getlist(name)
-    if len(values) > 1:
-        raise ApiError("repeated_parameter", name)
-    value = values[0].strip() if values else ""
-    return value or None
+class _Pairs(list):
+    """A JSON object as its (name, value) pairs in order, repeated names included: a repeated
+    field is refused as a repeated query parameter is, never silently the last one."""
+
+
+def _body_pairs() -> list[tuple[str, object]]:
+    """The JSON body's fields as name/value pairs (POST)."""
+    if request.mimetype != "application/json":
+        raise ApiError("unsupported_media_type")
+    request.max_content_length = MAX_BODY_BYTES
+    try:
+        raw = request.get_data(cache=False)
+    except RequestEntityTooLarge:
+        raise ApiError("body_too_large") from None
+    try:
+        body = json.loads(
+            raw.decode("utf-8"), object_pairs_hook=_Pairs, parse_constant=_no_constant
+        )
+    except (ValueError, RecursionError):  # UnicodeDecodeError and JSONDecodeError included
+        raise ApiError("invalid_json") from None
+    if not isinstance(body, _Pairs):
+        raise ApiError("invalid_body")
+    return list(body)
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not JSON")  # NaN, Infinity: Python's extension, not JSON
+
+
+def _question_values(pairs: Iterable[tuple[str, object]]) -> dict[str, Optional[str]]:
+    """Per check parameter its value, None when absent, null or empty (clients often send unset
+    fields); surrounding spaces do not count. The one place for what may come in and how often,
+    for the query string and the JSON body alike."""
+    pairs = list(pairs)
+    for name, _value in pairs:
+        if name not in CHECK_PARAMETERS:
+            raise ApiError("unknown_parameter", name[:100])
+    values: dict[str, Optional[str]] = {}
+    for name, value in pairs:
+        if name in values:
+            raise ApiError("repeated_parameter", name)
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, BODY_TYPES[name])
+        ):
+            raise ApiError("invalid_type", name)
+        values[name] = None if value is None else str(value).strip() or None
+    return {name: values.get(name) for name in CHECK_PARAMETERS}
 
 
 def _person_condition(
@@ -242,34 +325,50 @@ def _result_json(result: CheckResult) -> dict:
     }
 
 
-# --- routes -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Question:
+    which_person: sa.ColumnElement[bool]
+    domain: DataDomain
+    purpose: Purpose
+    at: Optional[datetime]
+    source_partner: Optional[Partner]
 
 
-@bp.get("/check")
-@key_required
-def check(key: ApiKey):
-    """May the key's partner process this person's data of this domain for this purpose?"""
-    for name in request.args:
-        if name not in CHECK_PARAMETERS:
-            raise ApiError("unknown_parameter", name[:100])
-    which_person = _person_condition(_single("person"), _single("bsn"))
-    domain = _domain(_single("domain"))
-    purpose = _purpose(_single("purpose"))
-    at = _moment(_single("at"))
-    source_partner = _source_partner(_single("source_partner"))
+def _question(values: dict[str, Optional[str]]) -> Question:
+    """The checked question; the first problem found is the error."""
+    return Question(
+        which_person=_person_condition(values["person"], values["bsn"]),
+        domain=_domain(values["domain"]),
+        purpose=_purpose(values["purpose"]),
+        at=_moment(values["at"]),
+        source_partner=_source_partner(values["source_partner"]),
+    )
 
+
+def _answer(key: ApiKey, pairs: Iterable[tuple[str, object]]):
+    """Check the question, answer it within the partner's scope and put the check on record."""
+    question = _question(_question_values(pairs))
     partner = key.partner
     # Unknown and out of scope answer alike, so the API never tells whether someone exists.
-    person = db.session.scalar(sa.select(Person).where(which_person, access.partner_scope(partner)))
+    person = db.session.scalar(
+        sa.select(Person).where(question.which_person, access.partner_scope(partner))
+    )
     if person is None:
         raise ApiError("not_found")
-    result = may(partner, person, domain, purpose, at=at, source_partner=source_partner)
+    result = may(
+        partner,
+        person,
+        question.domain,
+        question.purpose,
+        at=question.at,
+        source_partner=question.source_partner,
+    )
     # The answer says something about the person: a read of personal data, on record.
     audit.record(
         audit.Action.READ,
         partner=partner,
         processing_activity=PROCESSING_ACTIVITY,
-        purpose=f"controle {domain.code} {purpose.value}",
+        purpose=f"controle {question.domain.code} {question.purpose.value}",
         person_id=person.id,
         object_type="api_key",
         object_id=key.id,
@@ -277,6 +376,36 @@ def check(key: ApiKey):
     )
     db.session.commit()
     return jsonify(_result_json(result))
+
+
+# --- routes -----------------------------------------------------------------------------------
+
+
+@bp.post("/check")
+@key_required
+def check_post(key: ApiKey):
+    """May the key's partner process this person's data of this domain for this purpose? The
+    question as a JSON body, so that a BSN stays out of URLs and access logs."""
+    return _answer(key, _body_pairs())
+
+
+@bp.get("/check")
+@key_required
+def check(key: ApiKey):
+    """The same check with the question in the query string. Deprecated: kept for the partner
+    systems that use it; every answer says so (`Deprecation`, `Link`)."""
+    return _answer(key, request.args.items(multi=True))
+
+
+@bp.after_request
+def _mark_deprecated(response):
+    # Errors as well as answers: a partner that only ever gets 404s must be told too.
+    if request.endpoint == "api.check":
+        response.headers["Deprecation"] = f"@{int(GET_CHECK_DEPRECATED_AT.timestamp())}"
+        response.headers["Link"] = (
+            f'<{GET_CHECK_SUCCESSOR}>; rel="deprecation"; type="application/json"'
+        )
+    return response
 
 
 @bp.get("/domains")

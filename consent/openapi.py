@@ -8,7 +8,17 @@ from __future__ import annotations
 
 from flask_babel import force_locale
 
-from consent.api import ERRORS, MAX_ID, WWW_AUTHENTICATE, ErrorCode, in_both_languages
+from consent.api import (
+    BODY_TYPES,
+    ERRORS,
+    GET_CHECK_DEPRECATED_AT,
+    GET_CHECK_SUCCESSOR,
+    MAX_BODY_BYTES,
+    MAX_ID,
+    WWW_AUTHENTICATE,
+    ErrorCode,
+    in_both_languages,
+)
 from consent.check import DENIAL_MESSAGES
 from consent.models import Basis, Purpose
 
@@ -32,9 +42,15 @@ same `404 not_found`: the API never tells whether someone is known.
 **Record.** Every check is kept in the portal's audit trail with the partner, the key and the
 person, and the person can see it.
 
+**The question** goes in a JSON body: `POST /api/v1/check` with `Content-Type:
+application/json`. `GET /api/v1/check` with the same question in the query string still works but
+is deprecated: a BSN in a URL ends up in the access logs of every web server and proxy on the way.
+Its answers carry `Deprecation` (RFC 9745) and a `Link` to the POST operation. Both answer the
+same question identically, with the same errors and the same record.
+
 **Errors** are JSON: `{"error": {"code": ..., "message": ..., "message_en": ...}}`, with
-`parameter` naming the query parameter at fault for a 400. `message` is Dutch, `message_en`
-English; program against `code`.
+`parameter` naming the query parameter or body field at fault for a 400. `message` is Dutch,
+`message_en` English; program against `code`.
 """
 
 PURPOSE_TEXT = {
@@ -51,9 +67,23 @@ BASIS_TEXT = {
     Basis.CONFLICT_OF_DUTIES: "a documented conflict of duties of a professional-secrecy holder",
 }
 ERROR_STATUS_TEXT = {
-    400: "Malformed query; `error.code` says which problem, `error.parameter` where.",
+    400: "Malformed question; `error.code` says which problem, `error.parameter` where.",
     401: "Missing, unknown or revoked API key.",
     404: "The person does not exist or is outside the partner's scope (not told apart).",
+    413: f"The body is longer than {MAX_BODY_BYTES} bytes.",
+    415: "The body is not sent as `application/json`.",
+}
+DEPRECATION_HEADERS = {
+    "Deprecation": {
+        "description": "RFC 9745: this operation is deprecated since this moment "
+        f"(`@{int(GET_CHECK_DEPRECATED_AT.timestamp())}`, "
+        f"{GET_CHECK_DEPRECATED_AT.date().isoformat()}). Ask with `POST /api/v1/check`.",
+        "schema": {"type": "string"},
+    },
+    "Link": {
+        "description": f'`<{GET_CHECK_SUCCESSOR}>; rel="deprecation"`: the POST operation.',
+        "schema": {"type": "string"},
+    },
 }
 
 
@@ -65,8 +95,13 @@ def _nullable(schema: dict, description: str) -> dict:
     return {"oneOf": [schema, {"type": "null"}], "description": description}
 
 
-def _error_response(status: int) -> dict:
-    codes = {code: spec for code, spec in ERRORS.items() if spec.status == status}
+def _error_response(status: int, body: bool = False) -> dict:
+    """The error answer of this status; `body`: of an operation that takes a JSON body."""
+    codes = {
+        code: spec
+        for code, spec in ERRORS.items()
+        if spec.status == status and (body or not spec.body_only)
+    }
     response = {
         "description": ERROR_STATUS_TEXT[status]
         + "\n\n"
@@ -105,7 +140,9 @@ def _error_example(code: str, spec: ErrorCode) -> dict:
     return {"error": {"code": code, "message": message, "message_en": message_en}}
 
 
-def _parameters() -> list[dict]:
+def _question_fields() -> list[dict]:
+    """The parameters of a check, as GET's query parameters: the body's fields are these."""
+
     def query(name: str, description: str, schema: dict, required: bool = False) -> dict:
         return {
             "name": name,
@@ -143,8 +180,9 @@ def _parameters() -> list[dict]:
         ),
         query(
             "at",
-            "The moment to answer for, ISO 8601 with a UTC offset (`Z` or `+01:00`; encode `+` "
-            "as `%2B`, a space before the offset is read as `+`). Default: now. The answer is "
+            "The moment to answer for, ISO 8601 with a UTC offset (`Z` or `+01:00`; in a query "
+            "string encode `+` as `%2B`, a space before the offset is read as `+`). Default: "
+            "now. The answer is "
             "the ledger as it stood at that moment; a moment more than five minutes ahead is "
             "refused (`at_in_future`).",
             {"type": "string", "format": "date-time", "examples": ["2026-03-03T10:00:00+01:00"]},
@@ -158,10 +196,35 @@ def _parameters() -> list[dict]:
     ]
 
 
+def _question_schema() -> dict:
+    """The JSON body of POST /api/v1/check: the query parameters as fields. Null or an empty
+    string counts as absent; `person` may be a number or its digits as text."""
+    properties, required = {}, []
+    for field in _question_fields():
+        schema = dict(field["schema"])
+        types = ["integer" if kind is int else "string" for kind in BODY_TYPES[field["name"]]]
+        if field["required"]:
+            required.append(field["name"])
+        else:
+            types.append("null")
+            if "enum" in schema:
+                schema["enum"] = [*schema["enum"], None]
+        schema["type"] = types[0] if len(types) == 1 else types
+        properties[field["name"]] = {**schema, "description": field["description"]}
+    return {
+        "type": "object",
+        "required": required,
+        "additionalProperties": False,
+        "properties": properties,
+        "description": "A field may appear once; another field is refused (`unknown_parameter`).",
+    }
+
+
 def _schemas() -> dict:
     with force_locale("nl"):
         reasons = {code: str(message) for code, message in DENIAL_MESSAGES.items()}
     return {
+        "CheckQuestion": _question_schema(),
         "CheckResult": {
             "type": "object",
             "required": [
@@ -225,7 +288,8 @@ def _schemas() -> dict:
                         "message_en": {"type": "string", "description": "English."},
                         "parameter": {
                             "type": "string",
-                            "description": "The query parameter at fault (400 only).",
+                            "description": "The query parameter or body field at fault "
+                            "(400 only).",
                         },
                     },
                 }
@@ -266,6 +330,31 @@ def _schemas() -> dict:
     }
 
 
+CHECK_DESCRIPTION = (
+    "Permit or deny, with the basis and the record that decided it, or the reason why not. The "
+    "order of the rules: reuse of another partner's data needs its approval; then the person's "
+    "own last decision (a refusal or withdrawal always denies); then a basis other than consent "
+    "in the legal-basis register for a case of the household; otherwise deny."
+)
+
+
+def _check_responses(body: bool) -> dict:
+    """The answers of the check: POST (`body`) and the deprecated GET, which marks each of its
+    answers with the deprecation headers."""
+    statuses = sorted({spec.status for spec in ERRORS.values() if body or not spec.body_only})
+    responses = {
+        "200": {
+            "description": "The answer (permitted or not).",
+            "content": {JSON: {"schema": _ref("CheckResult")}},
+        },
+        **{str(status): _error_response(status, body=body) for status in statuses},
+    }
+    if not body:
+        for response in responses.values():
+            response["headers"] = {**response.get("headers", {}), **DEPRECATION_HEADERS}
+    return responses
+
+
 def document() -> dict:
     """The OpenAPI document as a plain dict (JSON-serialisable)."""
     key = [{"partnerKey": []}]
@@ -279,28 +368,28 @@ def document() -> dict:
         "servers": [{"url": "/"}],
         "paths": {
             "/api/v1/check": {
+                "post": {
+                    "operationId": "checkPost",
+                    "summary": "May this partner process this data of this person?",
+                    "description": CHECK_DESCRIPTION,
+                    "security": key,
+                    "requestBody": {
+                        "required": True,
+                        "content": {JSON: {"schema": _ref("CheckQuestion")}},
+                    },
+                    "responses": _check_responses(body=True),
+                },
                 "get": {
                     "operationId": "check",
-                    "summary": "May this partner process this data of this person?",
-                    "description": (
-                        "Permit or deny, with the basis and the record that decided it, or the "
-                        "reason why not. The order of the rules: reuse of another partner's data "
-                        "needs its approval; then the person's own last decision (a refusal or "
-                        "withdrawal always denies); then a basis other than consent in the "
-                        "legal-basis register for a case of the household; otherwise deny."
-                    ),
+                    "summary": "Deprecated: the same check with the question in the query string.",
+                    "description": CHECK_DESCRIPTION
+                    + "\n\nDeprecated: the BSN in the URL ends up in access logs. Use "
+                    "`POST /api/v1/check` with the same parameters as a JSON body.",
+                    "deprecated": True,
                     "security": key,
-                    "parameters": _parameters(),
-                    "responses": {
-                        "200": {
-                            "description": "The answer (permitted or not).",
-                            "content": {JSON: {"schema": _ref("CheckResult")}},
-                        },
-                        "400": _error_response(400),
-                        "401": _error_response(401),
-                        "404": _error_response(404),
-                    },
-                }
+                    "parameters": _question_fields(),
+                    "responses": _check_responses(body=False),
+                },
             },
             "/api/v1/domains": {
                 "get": {

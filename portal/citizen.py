@@ -6,9 +6,10 @@ session and a citizen session never mix (signing in as one ends the other). What
 see is decided in portal/access.py (`citizen_may_view`): their own file and those of the minors
 they represent.
 
-A citizen session ends after 15 minutes without activity, as a staff session does. A form sent
-after that is not lost: what was typed waits in the session, and after signing in again the person
-is offered to send it on (`resume`). "Who looked at my file" reads the audit trail
+A citizen session ends after 15 minutes without activity, and however active SESSION_MAX_HOURS
+after signing in, as a staff session does (portal/security.py). A form sent after that is not
+lost: what was typed waits in the session, and after signing in again the person is offered to
+send it on (`resume`). "Who looked at my file" reads the audit trail
 (`looked_at`): organisation, role and purpose, never the employee.
 """
 
@@ -32,7 +33,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import validate_csrf
 from wtforms.validators import ValidationError
 
-from portal import access, audit
+from portal import access, audit, security
 from portal.crypto import decrypt_bytes, encrypt_bytes
 from portal.extensions import db
 from portal.models import Case, Partner, Person, Role
@@ -81,6 +82,7 @@ def sign_in(person: Person, method: SignInMethod) -> None:
     session.update(kept)
     session[SESSION_KEY] = {"person_id": person.id, "method": method.value}
     session["last_seen"] = datetime.now(UTC).timestamp()
+    security.start_session_clock()
     session.permanent = True
     g.pop("citizen_person", None)
     audit.record(
@@ -330,6 +332,23 @@ def after_sign_in_target(person: Person, next_target: Optional[str]) -> str:
     return safe_next(next_target) or url_for("citizen.home")
 
 
+# Why a session ended, in the words the sign-in page shows: (form kept, nothing kept).
+ENDED_IDLE = (
+    _l(
+        "U was een tijd niet actief en bent daarom uitgelogd. Wat u invulde is bewaard. "
+        "Log opnieuw in om verder te gaan."
+    ),
+    _l("U was een tijd niet actief en bent daarom uitgelogd. Log opnieuw in."),
+)
+ENDED_TOO_LONG = (
+    _l(
+        "U was al lang ingelogd en bent daarom voor uw veiligheid uitgelogd. Wat u invulde is "
+        "bewaard. Log opnieuw in om verder te gaan."
+    ),
+    _l("U was al lang ingelogd en bent daarom voor uw veiligheid uitgelogd. Log opnieuw in."),
+)
+
+
 def _idle_timeout():
     data = session.get(SESSION_KEY)
     if not isinstance(data, dict) or request.endpoint == "static":
@@ -337,10 +356,15 @@ def _idle_timeout():
     now = datetime.now(UTC).timestamp()
     last_seen = session.get("last_seen")
     limit = current_app.config["IDLE_TIMEOUT_MINUTES"] * 60
-    if last_seen is None or now - last_seen <= limit:
+    # Privacy: a screen left open does not stay signed in (15 minutes without activity); and
+    # however active, a session ends after SESSION_MAX_HOURS, as a staff session does.
+    if last_seen is not None and now - last_seen > limit:
+        ended = ENDED_IDLE
+    elif security.session_too_long(now):
+        ended = ENDED_TOO_LONG
+    else:
         session["last_seen"] = now
         return None
-    # Privacy: a screen left open does not stay signed in (15 minutes without activity).
     view = current_app.view_functions.get(request.endpoint or "")
     citizen_page = getattr(view, "citizen_page", False)
     keep_form = (
@@ -362,16 +386,7 @@ def _idle_timeout():
         _keep_form(data.get("person_id"), packed, shortened)
     if not citizen_page:
         return None  # a public page (sign-in, accessibility statement) simply goes on
-    if keep_form:
-        flash(
-            _(
-                "U was een tijd niet actief en bent daarom uitgelogd. Wat u invulde is bewaard. "
-                "Log opnieuw in om verder te gaan."
-            ),
-            "info",
-        )
-    else:
-        flash(_("U was een tijd niet actief en bent daarom uitgelogd. Log opnieuw in."), "info")
+    flash(str(ended[0] if keep_form else ended[1]), "info")
     next_target = _here() if request.method == "GET" else None
     return redirect(url_for(current_app.config["CITIZEN_LOGIN_ENDPOINT"], next=next_target))
 

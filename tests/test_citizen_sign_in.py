@@ -23,7 +23,7 @@ from portal.forms import PortalForm, choices
 from portal.letters import access_codes
 from portal.letters.access_codes import MESSAGES
 from portal.letters.models import AccessCode
-from portal.models import Role, utcnow
+from portal.models import Person, Role, utcnow
 from tests import factories as f
 from tests.conftest import config_for
 
@@ -306,6 +306,81 @@ def test_an_idle_session_on_a_public_page_just_ends(client, family):
     _idle(client)
     assert client.get("/mijn/toegankelijkheid").status_code == 200
     assert _signed_in(client) is None
+
+
+# --- the longest session -----------------------------------------------------------------------
+
+
+def _signed_in_hours_ago(client, app, hours_past_the_limit: float) -> None:
+    """Move the start of the session back to SESSION_MAX_HOURS (plus this) ago; still active."""
+    limit = app.config["SESSION_MAX_HOURS"] * 3600
+    with client.session_transaction() as session:
+        session["signed_in_at"] = time.time() - limit - hours_past_the_limit * 3600
+        session["last_seen"] = time.time()
+
+
+def test_signing_in_starts_the_clock_of_the_longest_session(client, family):
+    before = time.time()
+    client.post("/mijn/code", data={"code": family["code"]})
+    with client.session_transaction() as session:
+        assert before <= session["signed_in_at"] <= time.time()
+
+
+def test_an_active_citizen_session_still_ends_after_the_longest_session(app, client, family):
+    """ASVS 3.3.2: however active, a session ends SESSION_MAX_HOURS (12) after signing in; the
+    same setting and the same rule as a staff session (portal/security.py)."""
+    client.post("/mijn/code", data={"code": family["code"]})
+    _signed_in_hours_ago(client, app, -1 / 60)  # a minute before the limit
+    assert client.get("/mijn").status_code == 200
+    assert _signed_in(client) is not None
+    _signed_in_hours_ago(client, app, 1 / 3600)  # a second past it
+    child_page = f"/mijn/{family['child']}/inzage"
+
+    response = client.get(child_page)
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/mijn/inloggen?next={child_page}"
+    assert _signed_in(client) is None
+    sign_in_page = _text(client.get(response.headers["Location"]))
+    assert "al lang ingelogd" in sign_in_page and "niet actief" not in sign_in_page
+    # Signing in again starts a new session with a new clock.
+    again = client.post(f"/mijn/code?next={child_page}", data={"code": family["second_code"]})
+    assert again.headers["Location"] == child_page
+    assert client.get(child_page).status_code == 200
+
+
+def test_the_limit_follows_the_setting(app, client, family, monkeypatch):
+    client.post("/mijn/code", data={"code": family["code"]})
+    monkeypatch.setitem(app.config, "SESSION_MAX_HOURS", 1)
+    _signed_in_hours_ago(client, app, -0.5)  # half an hour ago: within an hour
+    assert client.get("/mijn").status_code == 200
+    _signed_in_hours_ago(client, app, 0.5)
+    assert client.get("/mijn").status_code == 302
+    assert _signed_in(client) is None
+
+
+def test_a_session_from_before_the_limit_starts_counting_now(client, app, auth, family, seed):
+    with seed():
+        parent = _db.session.get(Person, family["parent"])
+    auth.login_citizen(parent)  # a session without a start, as before this rule
+    assert client.get("/mijn").status_code == 200
+    with client.session_transaction() as session:
+        assert session["signed_in_at"] <= time.time()
+
+
+def test_a_form_sent_after_the_longest_session_is_kept(app_with_a_form):
+    application, (code, second, _stranger) = app_with_a_form
+    client = application.test_client()
+    client.post("/mijn/code", data={"code": code})
+    _signed_in_hours_ago(client, application, 1)
+
+    timed_out = client.post("/mijn/test/notitie", data={"note": "bijna klaar", "domains": ["a"]})
+
+    assert timed_out.headers["Location"] == "/mijn/inloggen"
+    login_page = _text(client.get("/mijn/inloggen"))
+    assert "al lang ingelogd" in login_page and "Wat u invulde is bewaard" in login_page
+    client.post("/mijn/code", data={"code": second})
+    assert 'value="bijna klaar"' in _text(client.get("/mijn/verder"))
 
 
 class NoteForm(PortalForm):

@@ -365,7 +365,7 @@ class Fuzzer:
                 ANONYMOUS,
                 path,
                 query=query_pairs,
-                body_kind="form" if data is not None else "none",
+                body_kind="none" if data is None else "json" if _is_json_rule(path) else "form",
                 body=data,
             )
         # The other methods of a matrix route use the same URL (a GET page posts to itself).
@@ -526,12 +526,26 @@ class Fuzzer:
             st.dictionaries(st.one_of(junk_text, st.sampled_from(self.all_field_names)), nested,
                             max_size=6),
         )
-        return st.one_of(
+        options = [
             self.form_strategy(endpoint, method, base).map(lambda d: ("form", d)),
             self.form_strategy(endpoint, method, base).map(lambda d: ("form", d)),
             json_value.map(lambda v: ("json", v)),
             st.binary(max_size=200).map(lambda b: ("raw", b)),
-        )
+        ]
+        if endpoint.startswith("api.") and self.api_parameters:
+            # The API's own fields, over the valid body: most requests get past the JSON checks.
+            base_data = dict(base.body) if isinstance(base.body, dict) else {}
+            field = st.sampled_from(self.api_parameters)
+            value = st.one_of(
+                field.flatmap(lambda n: self.value(n, set())), scalar, st.lists(scalar, max_size=2)
+            )
+            overlay = st.dictionaries(field, value, max_size=4)
+            dropped = st.lists(field, max_size=2)
+            api_object = st.tuples(overlay, dropped).map(
+                lambda od: {**{k: v for k, v in base_data.items() if k not in od[1]}, **od[0]}
+            )
+            options += [api_object.map(lambda d: ("json", d))] * 3
+        return st.one_of(*options)
 
     def calls(self, endpoint: str, rule: str, method: str):
         base = self.baseline(endpoint, rule, method)
@@ -576,6 +590,19 @@ class Fuzzer:
         ]
 
 
+def _body_fields(document: dict) -> set[str]:
+    """The field names of the API's JSON request bodies (their schemas, $refs followed)."""
+    names = set()
+    for path in document["paths"].values():
+        for operation in path.values():
+            content = (operation.get("requestBody") or {}).get("content", {})
+            schema = content.get("application/json", {}).get("schema", {})
+            if "$ref" in schema:
+                schema = document["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
+            names |= set(schema.get("properties", {}))
+    return names
+
+
 def _header_value(value: Optional[str]) -> Optional[str]:
     """A header value as a client can send it: no line breaks (the test client refuses them)."""
     return None if value is None else re.sub(r"[\r\n]", " ", value)
@@ -618,15 +645,17 @@ def fuzzer(app):
         fuzz.errors = errors.records
         status, _type, body = fuzz.send(Call(ANONYMOUS, "/api/v1/openapi.json"), "GET")
         assert status == 200
+        document = json.loads(body)
         fuzz.api_parameters = sorted(
             {
                 parameter["name"]
-                for path in json.loads(body)["paths"].values()
+                for path in document["paths"].values()
                 for operation in path.values()
                 if isinstance(operation, dict)
                 for parameter in operation.get("parameters", [])
                 if isinstance(parameter, dict) and "name" in parameter
             }
+            | _body_fields(document)
         )
         fuzz.discover()
 
