@@ -149,6 +149,7 @@ def create_account(
         password_hash=hash_password(
             _check_password(temporary_password, email=email, name=name.strip())
         ),
+        password_temporary=True,
         vog_date=vog_date,
         confidentiality_signed_on=confidentiality_signed_on,
         totp_secret=None,
@@ -253,6 +254,7 @@ def reset_sign_in(
     account.password_hash = hash_password(
         _check_password(temporary_password, email=account.email, name=account.name)
     )
+    account.password_temporary = True
     account.failed_logins = 0
     account.locked_until = None
     if new_second_factor:

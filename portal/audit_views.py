@@ -94,7 +94,7 @@ def search(criteria: Criteria, limit: int) -> list[AuditEntry]:
     """The entries matching every criterion given, the newest first."""
     if criteria.nothing:
         return []
-    query = sa.select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(limit)
+    query = sa.select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
     if criteria.person_id is not None:
         query = query.where(AuditEntry.person_id == criteria.person_id)
     if criteria.case_id is not None:

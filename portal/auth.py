@@ -288,6 +288,7 @@ def change_password(user: User, current: str, new: str) -> Optional[str]:
     if problem is not None:
         return problem
     user.password_hash = hash_password(new)
+    user.password_temporary = False
     user.session_version += 1
     audit.record(
         audit.Action.UPDATE,

@@ -1,9 +1,10 @@
-"""Staff sign-in pages: password, then TOTP (enrolment by QR on first sign-in)."""
+"""Staff sign-in pages: password, then TOTP (enrolment by QR on first sign-in); the staff
+member's own password change, which comes first after signing in with a temporary password."""
 
 from __future__ import annotations
 
 import io
-from datetime import UTC, datetime
+from datetime import UTC
 from urllib.parse import urlsplit
 
 import pyotp
@@ -23,10 +24,10 @@ from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from portal import auth
+from portal import auth, security
 from portal.extensions import db, login_manager
-from portal.forms import EmptyForm, LoginForm, TotpForm
-from portal.models import User
+from portal.forms import ChangePasswordForm, EmptyForm, LoginForm, TotpForm
+from portal.models import User, utcnow
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -129,7 +130,17 @@ def _finish(user: User):
     session.permanent = True
     login_user(user)
     # The start of the session, for the limit on its total length (portal/security.py).
-    session["signed_in_at"] = datetime.now(UTC).timestamp()
+    security.start_session_clock()
+    if user.password_temporary:
+        session[TEMPORARY_PASSWORD] = True
+        flash(
+            _(
+                "U bent aangemeld met een tijdelijk wachtwoord van de beheerder. "
+                "Kies eerst een eigen wachtwoord."
+            ),
+            "info",
+        )
+        return redirect(url_for("auth.change_password"))
     flash(_("U bent aangemeld."), "success")
     return redirect(_safe_next(target))
 
@@ -215,3 +226,74 @@ def logout_everywhere():
     session.clear()
     flash(_("U bent op alle apparaten afgemeld."), "success")
     return _signed_out(redirect(url_for("auth.login")))
+
+
+# --- the own password change (ASVS 2.1.5, 2.1.6) and the temporary password (ASVS 2.3.1) --------
+
+# Session key: this session signed in with a password the administrator set; every page but the
+# change page (and signing out) sends the staff member there until they choose their own.
+TEMPORARY_PASSWORD = "password_temporary"
+OPEN_WITH_TEMPORARY_PASSWORD = frozenset(
+    {
+        "auth.change_password",
+        "auth.logout",
+        "auth.logout_everywhere",
+        "static",
+        "i18n.switch_language",
+    }
+)
+@bp.before_app_request
+def _temporary_password_first():
+    if not session.get(TEMPORARY_PASSWORD) or request.endpoint in OPEN_WITH_TEMPORARY_PASSWORD:
+        return None
+    if not current_user.is_authenticated:
+        return None
+    return redirect(url_for("auth.change_password"))
+
+
+def _locked(user: User) -> bool:
+    until = user.locked_until
+    if until is not None and until.tzinfo is None:  # SQLite hands back naive UTC
+        until = until.replace(tzinfo=UTC)
+    return until is not None and until > utcnow()
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    user: User = current_user._get_current_object()
+    form = ChangePasswordForm()
+    status = 200
+    if form.validate_on_submit():
+        problem = auth.change_password(user, form.current.data, form.new.data)
+        # A wrong current password is a failed sign-in (counted, audited): kept even so.
+        db.session.commit()
+        if problem is None:
+            # The session version went up, so every other session of this account has ended;
+            # this one carries on under the new version (ASVS 3.3.3).
+            login_user(user)
+            session.pop(TEMPORARY_PASSWORD, None)
+            flash(_("Uw wachtwoord is gewijzigd. Op andere apparaten bent u afgemeld."), "success")
+            return redirect(url_for("portal.dashboard"))
+        if problem == "wrong_current" and _locked(user):
+            # The same cap on guessing as at sign-in: this session ends too.
+            logout_user()
+            session.clear()
+            flash(
+                _("Te veel onjuiste wachtwoorden. Het account is tijdelijk geblokkeerd."), "error"
+            )
+            return _signed_out(redirect(url_for("auth.login")))
+        target = form.current if problem == "wrong_current" else form.new
+        target.errors = [*target.errors, auth.password_message(problem)]
+        status = 422
+    elif form.is_submitted():
+        status = 422
+    return (
+        render_template(
+            "auth/password.html",
+            form=form,
+            temporary=bool(session.get(TEMPORARY_PASSWORD)),
+            min_length=auth.MIN_PASSWORD_LENGTH,
+        ),
+        status,
+    )

@@ -459,7 +459,7 @@ def looked_at(person: Person, page: int = 1) -> tuple[list[Look], int]:
     rows = db.session.scalars(
         sa.select(audit.AuditEntry)
         .where(condition)
-        .order_by(audit.AuditEntry.seq.desc())
+        .order_by(audit.AuditEntry.id.desc())
         .limit(LOOKED_PER_PAGE)
         .offset((page - 1) * LOOKED_PER_PAGE)
     ).all()

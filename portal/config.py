@@ -68,7 +68,8 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None  # the session itself expires after the idle timeout
 
     IDLE_TIMEOUT_MINUTES = 15
-    # The longest a staff or citizen session lasts, however active (OWASP ASVS 3.3.2, level 2: 12 hours).
+    # The longest a staff or citizen session lasts, however active (OWASP ASVS 3.3.2, level 2:
+    # 12 hours).
     SESSION_MAX_HOURS = 12
     # How long the browser keeps the session cookie after the last request. Longer than the idle
     # timeout, which the server checks itself (`last_seen`): a form sent after the timeout then

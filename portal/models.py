@@ -199,6 +199,9 @@ class User(db.Model):
     totp_secret: Mapped[Optional[str]] = mapped_column(EncryptedText)
     totp_confirmed: Mapped[bool] = mapped_column(default=False, server_default=FALSE)
     totp_last_step: Mapped[Optional[int]]  # a code is accepted once
+    # Set by an administrator (a new account, a reset): changed first at the next sign-in
+    # (OWASP ASVS 2.3.1; portal/auth_views.py).
+    password_temporary: Mapped[bool] = mapped_column(default=False, server_default=FALSE)
     failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
     locked_until: Mapped[Optional[datetime]] = mapped_column(sa.DateTime(timezone=True))
     # Raised by "sign out everywhere": every older session stops being valid.

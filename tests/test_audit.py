@@ -139,7 +139,7 @@ def test_reading_a_case_page_leaves_an_entry(client, auth, seed):
     assert client.get(f"/cases/{case_id}").status_code == 200
     with seed():
         after = db.session.scalars(
-            sa.select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1)
+            sa.select(AuditEntry).order_by(AuditEntry.id.desc()).limit(1)
         ).one()
         assert f.count(AuditEntry) == before + 1
         assert (after.action, after.case_id, after.user_id, after.role) == (

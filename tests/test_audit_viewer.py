@@ -57,7 +57,7 @@ def test_searching_by_person_finds_who_looked_and_is_itself_audited(client, auth
         line = db.session.scalar(
             sa.select(AuditEntry)
             .where(AuditEntry.user_id == w["desk"])
-            .order_by(AuditEntry.seq.desc())
+            .order_by(AuditEntry.id.desc())
         )
         assert (line.action, line.person_id, line.purpose) == (
             "read",
@@ -105,7 +105,7 @@ def test_the_export_is_csv_and_on_the_trail_as_an_export(client, auth, seed):
     assert rows and {row["person_id"] for row in rows} == {str(w["person"])}
     assert "regisseur@gemeente.example" in {row["user_email"] for row in rows}
     with client.application.app_context():
-        line = db.session.scalar(sa.select(AuditEntry).order_by(AuditEntry.seq.desc()))
+        line = db.session.scalar(sa.select(AuditEntry).order_by(AuditEntry.id.desc()))
         assert (line.action, line.user_id, line.person_id) == ("export", w["desk"], w["person"])
 
 

@@ -43,7 +43,7 @@ def test_password_then_totp_signs_in(client, seed):
     assert response.status_code == 302 and response.headers["Location"].endswith("/dashboard")
     assert client.get("/dashboard").status_code == 200
     with seed():
-        last = db.session.scalars(sa.select(AuditEntry).order_by(AuditEntry.seq.desc())).first()
+        last = db.session.scalars(sa.select(AuditEntry).order_by(AuditEntry.id.desc())).first()
         assert (last.action, last.user_id) == ("sign_in", user.id)
 
 

@@ -140,7 +140,7 @@ def test_valid_person_edit_is_stored_and_audited(client, auth, seed):
     with seed():
         child = db.session.get(Person, child_id)
         assert (child.given_name, child.legal_representative_id) == ("Noor", parent_id)
-        last = db.session.scalars(sa.select(AuditEntry).order_by(AuditEntry.seq.desc())).first()
+        last = db.session.scalars(sa.select(AuditEntry).order_by(AuditEntry.id.desc())).first()
         assert (last.action, last.person_id, last.user_id) == ("update", child_id, regisseur.id)
 
 

@@ -292,7 +292,7 @@ def test_every_page_leaves_a_read_by_the_person_in_the_audit_trail(client, auth,
     client.get(_base(world, "child"))
     with seed():
         entry = db.session.scalars(
-            sa.select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1)
+            sa.select(AuditEntry).order_by(AuditEntry.id.desc()).limit(1)
         ).one()
         assert (entry.person_id, entry.on_behalf_of, entry.user_id) == (
             world["child"],

@@ -107,7 +107,7 @@ def test_the_visit_is_audited_as_a_read_by_the_person(client, auth, seed, ctx):
 
     client.get(f"/mijn/{world['person']}/inzage")
 
-    last = _db.session.scalars(sa.select(AuditEntry).order_by(AuditEntry.seq.desc())).first()
+    last = _db.session.scalars(sa.select(AuditEntry).order_by(AuditEntry.id.desc())).first()
     assert last.action == "read"
     assert last.person_id == world["person"]
     assert last.on_behalf_of == f"person:{world['person']}"

@@ -252,7 +252,7 @@ def test_sign_out(client, family, ctx):
     assert response.headers["Location"] == "/mijn/inloggen"
     assert _signed_in(client) is None
     assert client.get("/mijn").status_code == 302
-    last = _db.session.scalars(sa.select(AuditEntry).order_by(AuditEntry.seq.desc())).first()
+    last = _db.session.scalars(sa.select(AuditEntry).order_by(AuditEntry.id.desc())).first()
     assert (last.action, last.person_id, last.purpose) == ("sign_out", family["parent"], "afmelden")
 
 

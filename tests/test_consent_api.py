@@ -551,7 +551,7 @@ def test_each_check_is_on_record_as_a_read_by_the_partner(ask, world):
     before = _audit_count()
     assert ask(world.key, **_query(world)).status_code == 200
     assert _audit_count() == before + 1
-    entry = db.session.scalar(sa.select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1))
+    entry = db.session.scalar(sa.select(AuditEntry).order_by(AuditEntry.id.desc()).limit(1))
     key_id = db.session.scalar(
         sa.select(ApiKey.id).where(ApiKey.partner_id == world.asker, ApiKey.revoked_at.is_(None))
     )
@@ -784,7 +784,7 @@ def test_post_answers_exactly_as_get(client, seed, world, question):
     assert after_get - before == _audit_count() - after_get, "the same record, or none"
     if get.status_code == 200:
         entries = db.session.scalars(
-            sa.select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(2)
+            sa.select(AuditEntry).order_by(AuditEntry.id.desc()).limit(2)
         ).all()
         assert [_record_fields(e) for e in entries[:1]] == [_record_fields(e) for e in entries[1:]]
 

@@ -388,7 +388,7 @@ def test_person_consents_page_shows_current_state_and_history(client, auth, seed
     assert "brief-van-joost" not in page and "Onderwijs" not in page
     assert f"/cases/{grid.case_id}/persons/{grid.person_id}/consents/new" in page
     with seed():
-        read = db.session.scalars(sa.select(AuditEntry).order_by(AuditEntry.seq.desc())).first()
+        read = db.session.scalars(sa.select(AuditEntry).order_by(AuditEntry.id.desc())).first()
         assert f.count(AuditEntry) == reads_before + 1
         assert (read.action, read.person_id, read.user_id) == (
             "read",

@@ -424,7 +424,7 @@ def test_recording_leaves_one_audit_entry_without_personal_data(ctx):
     before = f.count(AuditEntry)
     kept = record(s)
     assert f.count(AuditEntry) == before + 1
-    entry = db.session.scalars(sa.select(AuditEntry).order_by(AuditEntry.seq.desc())).first()
+    entry = db.session.scalars(sa.select(AuditEntry).order_by(AuditEntry.id.desc())).first()
     assert (entry.action, entry.case_id, entry.object_type, entry.object_id, entry.user_id) == (
         "create",
         s.case.id,
@@ -466,7 +466,7 @@ def test_ending_keeps_the_record_with_its_end_date_and_audits(ctx):
     register.end_legal_basis(s.actor, kept)
     assert kept.ended_at is not None
     assert stored() == (before[0], before[1] + 1)
-    entry = db.session.scalars(sa.select(AuditEntry).order_by(AuditEntry.seq.desc())).first()
+    entry = db.session.scalars(sa.select(AuditEntry).order_by(AuditEntry.id.desc())).first()
     assert (entry.action, entry.object_type, entry.object_id) == ("update", "legal_basis", kept.id)
 
 
@@ -865,7 +865,7 @@ def test_reading_the_register_is_audited(client, auth, world):
     auth.login(world.member)
     client.get(f"/cases/{world.case_id}/legal-basis")
     with client.application.app_context():
-        entry = db.session.scalars(sa.select(AuditEntry).order_by(AuditEntry.seq.desc())).first()
+        entry = db.session.scalars(sa.select(AuditEntry).order_by(AuditEntry.id.desc())).first()
         assert (entry.action, entry.case_id, entry.user_id, entry.purpose) == (
             "read",
             world.case_id,

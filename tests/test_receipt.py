@@ -271,7 +271,7 @@ def test_download_is_audited_as_an_export(client, auth, seed, ledger):
     response, _ = _download(client, ledger)
     assert response.status_code == 200
     with seed():
-        last = db.session.scalars(sa.select(AuditEntry).order_by(AuditEntry.seq.desc())).first()
+        last = db.session.scalars(sa.select(AuditEntry).order_by(AuditEntry.id.desc())).first()
         assert (last.action, last.person_id, last.user_id) == (
             "export",
             ledger.person_id,

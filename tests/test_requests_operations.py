@@ -102,7 +102,7 @@ def test_register_computes_the_deadline_and_records_the_step(desk):
     entry = db.session.scalars(
         sa.select(AuditEntry)
         .where(AuditEntry.object_type == "privacy_request")
-        .order_by(AuditEntry.seq.desc())
+        .order_by(AuditEntry.id.desc())
     ).first()
     assert (entry.action, entry.person_id, entry.object_type, entry.object_id) == (
         "create",

@@ -292,7 +292,7 @@ def test_changing_the_password_needs_the_current_one_and_ends_other_sessions(ctx
     assert auth.check_password(user, "een nieuwe lange wachtzin")
     assert not auth.check_password(user, f.PASSWORD)
     assert user.session_version == version + 1
-    last = db.session.scalars(sa.select(AuditEntry).order_by(AuditEntry.seq.desc())).first()
+    last = db.session.scalars(sa.select(AuditEntry).order_by(AuditEntry.id.desc())).first()
     assert (last.purpose, last.object_id) == ("wachtwoord gewijzigd", user.id)
 
 
@@ -349,7 +349,7 @@ def test_a_reused_code_is_refused_and_on_record_apart(client, seed):
     response = client.post("/auth/code", data={"code": code})
     assert "al gebruikt" in response.get_data(as_text=True)
     with seed():
-        last = db.session.scalars(sa.select(AuditEntry).order_by(AuditEntry.seq.desc())).first()
+        last = db.session.scalars(sa.select(AuditEntry).order_by(AuditEntry.id.desc())).first()
         assert (last.action, last.user_id, last.purpose) == (
             "sign_in_failed", user.id, "hergebruikte code"
         )

@@ -231,7 +231,7 @@ def test_the_export_holds_no_name_no_free_text_and_nothing_a_non_municipal_partn
     request_people = {row[1] for row in list(book["Verzoeken"].iter_rows(values_only=True))[1:]}
     assert request_people == {consents[1][0]}
     with client.application.app_context():
-        line = db.session.scalar(sa.select(AuditEntry).order_by(AuditEntry.seq.desc()))
+        line = db.session.scalar(sa.select(AuditEntry).order_by(AuditEntry.id.desc()))
         assert (line.action, line.user_id, line.object_type) == (
             "export",
             statistician.id,
