@@ -39,49 +39,55 @@ class World:
     extra: dict = field(default_factory=dict)
 
 
+def build_world() -> World:
+    """Two cases, one in and one out of the team's scope, a user per role, and every rule
+    module's own seed. Plain function: the fuzzer (tests/test_fuzz.py) builds the same world."""
+    team_partner = f.partner(name="Woningcorporatie Test")
+    outside_partner = f.partner(name="Buiten het team")
+    secrecy_free = f.partner(
+        name="Incidenteel", participation=Participation.INCIDENTAL, professional_secrecy=False
+    )
+    users = {role: f.user(role, team_partner) for role in Role}
+    users[Role.INCIDENTAL_PROFESSIONAL] = f.user(
+        Role.INCIDENTAL_PROFESSIONAL, secrecy_free, confidentiality_signed_on=date(2025, 1, 1)
+    )
+    regisseur = users[Role.PROCESREGISSEUR]
+    own_household = f.household()
+    own_person = f.person(own_household)
+    own = f.case(
+        procesregisseur=regisseur,
+        household_obj=own_household,
+        team=[team_partner, secrecy_free],
+        members=[users[Role.TEAM_MEMBER], users[Role.INCIDENTAL_PROFESSIONAL]],
+        case_manager=users[Role.CASE_MANAGER],
+    )
+    other_household = f.household()
+    other_person = f.person(other_household)
+    other = f.case(
+        procesregisseur=regisseur,
+        household_obj=other_household,
+        team=[outside_partner],
+        case_manager=f.user(Role.CASE_MANAGER, outside_partner),
+    )
+    world = World(
+        users=users,
+        own_case=own.id,
+        other_case=other.id,
+        own_person=own_person.id,
+        other_person=other_person.id,
+        partner=team_partner.id,
+        domain=f.domain().id,
+    )
+    world.extra["outside_partner"] = outside_partner.id
+    for module_seed in matrix.SEEDS:
+        module_seed(world, own, other, team_partner)
+    return world
+
+
 @pytest.fixture
 def world(seed) -> World:
     with seed():
-        team_partner = f.partner(name="Woningcorporatie Test")
-        outside_partner = f.partner(name="Buiten het team")
-        secrecy_free = f.partner(
-            name="Incidenteel", participation=Participation.INCIDENTAL, professional_secrecy=False
-        )
-        users = {role: f.user(role, team_partner) for role in Role}
-        users[Role.INCIDENTAL_PROFESSIONAL] = f.user(
-            Role.INCIDENTAL_PROFESSIONAL, secrecy_free, confidentiality_signed_on=date(2025, 1, 1)
-        )
-        regisseur = users[Role.PROCESREGISSEUR]
-        own_household = f.household()
-        own_person = f.person(own_household)
-        own = f.case(
-            procesregisseur=regisseur,
-            household_obj=own_household,
-            team=[team_partner, secrecy_free],
-            members=[users[Role.TEAM_MEMBER], users[Role.INCIDENTAL_PROFESSIONAL]],
-            case_manager=users[Role.CASE_MANAGER],
-        )
-        other_household = f.household()
-        other_person = f.person(other_household)
-        other = f.case(
-            procesregisseur=regisseur,
-            household_obj=other_household,
-            team=[outside_partner],
-            case_manager=f.user(Role.CASE_MANAGER, outside_partner),
-        )
-        domain = f.domain()
-        return_value = World(
-            users=users,
-            own_case=own.id,
-            other_case=other.id,
-            own_person=own_person.id,
-            other_person=other_person.id,
-            partner=team_partner.id,
-            domain=domain.id,
-        )
-        for module_seed in matrix.SEEDS:
-            module_seed(return_value, own, other, team_partner)
-    return return_value
+        return build_world()
 
 
 def entry_data(world: World) -> dict:

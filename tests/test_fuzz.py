@@ -32,7 +32,6 @@ import logging
 import os
 import re
 from dataclasses import dataclass, field
-from datetime import date
 from html.parser import HTMLParser
 from types import SimpleNamespace
 from typing import Optional
@@ -49,9 +48,7 @@ from werkzeug.routing.exceptions import RequestRedirect
 
 from portal import create_app
 from portal.extensions import db as _db
-from portal.models import Participation, Role
-from tests import factories as f
-from tests import matrix
+from portal.models import Role
 from tests.conftest import Auth, config_for
 
 EXPLORE = os.environ.get("FUZZ_EXPLORE") == "1"
@@ -218,46 +215,12 @@ def _seed_world():
     """The access matrix's world (tests/test_access_matrix.py) with every rule module's seed, so
     the matrix's valid requests work here too; plus API keys."""
     from consent.apikeys import create_api_key, revoke_api_key
-    from tests.test_access_matrix import World
+    from portal.models import Partner
+    from tests.test_access_matrix import build_world
 
-    team_partner = f.partner(name="Woningcorporatie Fuzz")
-    outside_partner = f.partner(name="Buiten het fuzzteam")
-    secrecy_free = f.partner(
-        name="Incidenteel fuzz", participation=Participation.INCIDENTAL, professional_secrecy=False
-    )
-    users = {role: f.user(role, team_partner) for role in Role}
-    users[Role.INCIDENTAL_PROFESSIONAL] = f.user(
-        Role.INCIDENTAL_PROFESSIONAL, secrecy_free, confidentiality_signed_on=date(2025, 1, 1)
-    )
-    regisseur = users[Role.PROCESREGISSEUR]
-    own_household = f.household()
-    own_person = f.person(own_household)
-    own = f.case(
-        procesregisseur=regisseur,
-        household_obj=own_household,
-        team=[team_partner, secrecy_free],
-        members=[users[Role.TEAM_MEMBER], users[Role.INCIDENTAL_PROFESSIONAL]],
-        case_manager=users[Role.CASE_MANAGER],
-    )
-    other_household = f.household()
-    other_person = f.person(other_household)
-    other = f.case(
-        procesregisseur=regisseur,
-        household_obj=other_household,
-        team=[outside_partner],
-        case_manager=f.user(Role.CASE_MANAGER, outside_partner),
-    )
-    world = World(
-        users=users,
-        own_case=own.id,
-        other_case=other.id,
-        own_person=own_person.id,
-        other_person=other_person.id,
-        partner=team_partner.id,
-        domain=f.domain().id,
-    )
-    for module_seed in matrix.SEEDS:
-        module_seed(world, own, other, team_partner)
+    world = build_world()
+    team_partner = _db.session.get(Partner, world.partner)
+    outside_partner = _db.session.get(Partner, world.extra["outside_partner"])
     _key, team_key = create_api_key(None, team_partner, "Fuzz zaaksysteem")
     _key, outside_key = create_api_key(None, outside_partner, "Fuzz buiten")
     revoked, revoked_key = create_api_key(None, team_partner, "Fuzz ingetrokken")
