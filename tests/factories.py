@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 import pyotp
 import sqlalchemy as sa
@@ -119,6 +119,37 @@ def case(
     db.session.add(obj)
     db.session.flush()
     return obj
+
+
+def stored_letter(person, case_obj: Case, author: User):
+    """An information letter as a print run stores it (a stand-in PDF), with its sign-in code:
+    what retention and the crash tests destroy or keep."""
+    from portal.letters.models import AccessCode, Letter, LetterChannel, LetterKind
+
+    code = AccessCode(
+        person_id=person.id,
+        code_hash=f"{person.id:064d}",
+        expires_at=datetime.now(UTC) + timedelta(days=60),
+    )
+    letter = Letter(
+        kind=LetterKind.INFORMATION,
+        language="nl",
+        template="information",
+        template_version="info-2026-01",
+        person_id=person.id,
+        household_id=case_obj.household_id,
+        case_id=case_obj.id,
+        channel=LetterChannel.POST,
+        pdf=b"%PDF-1.7 test",
+        sha256="a" * 64,
+        size_bytes=13,
+        page_count=1,
+        created_by_id=author.id,
+        access_code=code,
+    )
+    db.session.add(letter)
+    db.session.flush()
+    return letter
 
 
 def count(model) -> int:

@@ -31,8 +31,6 @@ from portal.letters.models import (
     Letter,
     LetterBatch,
     LetterBatchItem,
-    LetterChannel,
-    LetterKind,
 )
 from portal.models import Case, CaseEntry, EntryKind, Household, Person, Role, User
 from portal.notices import PartnerNotice
@@ -244,39 +242,12 @@ def _closed_case(n: int) -> dict:
         effective_at=datetime.now(UTC) - timedelta(days=30),
         case=case,
     )
-    _letter(person, case, regisseur)
+    f.stored_letter(person, case, regisseur)
     from portal.notices import notify_partner
 
     notify_partner(talis, kind="test", subject="Melding", body="Tekst", case_id=case.id)
     db.session.flush()
     return {"case": case.id, "person": person.id, "household": household.id}
-
-
-def _letter(person: Person, case: Case, author) -> Letter:
-    code = AccessCode(
-        person_id=person.id,
-        code_hash=f"{person.id:064d}",
-        expires_at=datetime.now(UTC) + timedelta(days=60),
-    )
-    letter = Letter(
-        kind=LetterKind.INFORMATION,
-        language="nl",
-        template="information",
-        template_version="info-2026-01",
-        person_id=person.id,
-        household_id=case.household_id,
-        case_id=case.id,
-        channel=LetterChannel.POST,
-        pdf=b"%PDF-1.7 test",
-        sha256="a" * 64,
-        size_bytes=13,
-        page_count=1,
-        created_by_id=author.id,
-        access_code=code,
-    )
-    db.session.add(letter)
-    db.session.flush()
-    return letter
 
 
 def _rows_of(ids: dict) -> dict[str, int]:
@@ -392,7 +363,7 @@ def erasure_world(committed):
         effective_at=datetime.now(UTC) - timedelta(days=4 * 365),
         case=case,
     )
-    _letter(person, case, regisseur)
+    f.stored_letter(person, case, regisseur)
     request = request_ops.register_request(
         desk,
         person=person,

@@ -20,7 +20,7 @@ from consent.models import Channel, ConsentEvent, ConsentStatus, Purpose, Record
 from portal import audit, retention
 from portal.audit import AuditEntry, verify_chain
 from portal.extensions import db
-from portal.letters.models import AccessCode, Letter, LetterChannel, LetterKind
+from portal.letters.models import AccessCode, Letter
 from portal.models import Case, CaseEntry, Decision, EntryKind, Household, Person, Role
 from portal.notices import PartnerNotice, notify_partner
 from portal.retention import RetentionCount, RetentionRun
@@ -51,34 +51,6 @@ def _consent(person, domain, recipient, status=ConsentStatus.GIVEN, *, case=None
         effective_at=datetime.now(UTC) - timedelta(days=days_ago),
         case=case,
     )
-
-
-def _letter(person, case, author):
-    letter = Letter(
-        kind=LetterKind.INFORMATION,
-        language="nl",
-        template="information",
-        template_version="info-2026-01",
-        person_id=person.id,
-        household_id=case.household_id,
-        case_id=case.id,
-        channel=LetterChannel.POST,
-        pdf=b"%PDF-1.7 test",
-        sha256="a" * 64,
-        size_bytes=13,
-        page_count=1,
-        created_by_id=author.id,
-    )
-    db.session.add(letter)
-    db.session.add(
-        AccessCode(
-            person_id=person.id,
-            code_hash=f"{person.id:064d}",
-            expires_at=datetime.now(UTC) + timedelta(days=60),
-        )
-    )
-    db.session.flush()
-    return letter
 
 
 def _closed_case(
@@ -113,7 +85,7 @@ def _closed_case(
             )
         )
         _consent(person, domain, talis, case=case)
-        _letter(person, case, regisseur)
+        f.stored_letter(person, case, regisseur)
         desk = f.user(Role.PRIVACY_DESK)
         request = request_ops.register_request(
             desk,
