@@ -80,6 +80,12 @@ def _aware(moment: Optional[datetime]) -> Optional[datetime]:
     return moment
 
 
+def locked_until(user: User) -> Optional[datetime]:
+    """When the account's lock after too many failures ends, while it is locked; else None."""
+    until = _aware(user.locked_until)
+    return until if until is not None and until > utcnow() else None
+
+
 def rate_limited(address: str, now: Optional[datetime] = None) -> bool:
     """True when this client address made too many sign-in attempts in the window."""
     now = now or utcnow()
@@ -128,14 +134,12 @@ def check_first_factor(email: str, password: str, address: str) -> SignInResult:
     if user is None:
         _dummy_check(password)
         return SignInResult(Outcome.BAD_CREDENTIALS)
-    locked_until = _aware(user.locked_until)
-    if locked_until is not None and locked_until > utcnow():
-        return SignInResult(Outcome.LOCKED, locked_until=locked_until)
+    if (until := locked_until(user)) is not None:
+        return SignInResult(Outcome.LOCKED, locked_until=until)
     if not check_password(user, password):
         register_failure(user)
-        locked_until = _aware(user.locked_until)
-        if locked_until is not None and locked_until > utcnow():
-            return SignInResult(Outcome.LOCKED, locked_until=locked_until)
+        if (until := locked_until(user)) is not None:
+            return SignInResult(Outcome.LOCKED, locked_until=until)
         return SignInResult(Outcome.BAD_CREDENTIALS)
     if not user.active:
         return SignInResult(Outcome.INACTIVE)

@@ -4,7 +4,6 @@ member's own password change, which comes first after signing in with a temporar
 from __future__ import annotations
 
 import io
-from datetime import UTC
 from urllib.parse import urlsplit
 
 import pyotp
@@ -27,7 +26,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from portal import auth, security
 from portal.extensions import db, login_manager
 from portal.forms import ChangePasswordForm, EmptyForm, LoginForm, TotpForm
-from portal.models import User, utcnow
+from portal.models import User
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -251,13 +250,6 @@ def _temporary_password_first():
     return redirect(url_for("auth.change_password"))
 
 
-def _locked(user: User) -> bool:
-    until = user.locked_until
-    if until is not None and until.tzinfo is None:  # SQLite hands back naive UTC
-        until = until.replace(tzinfo=UTC)
-    return until is not None and until > utcnow()
-
-
 @bp.route("/password", methods=["GET", "POST"])
 @login_required
 def change_password():
@@ -275,7 +267,7 @@ def change_password():
             session.pop(TEMPORARY_PASSWORD, None)
             flash(_("Uw wachtwoord is gewijzigd. Op andere apparaten bent u afgemeld."), "success")
             return redirect(url_for("portal.dashboard"))
-        if problem == "wrong_current" and _locked(user):
+        if problem == "wrong_current" and auth.locked_until(user) is not None:
             # The same cap on guessing as at sign-in: this session ends too.
             logout_user()
             session.clear()
