@@ -65,8 +65,15 @@ def audit_verify() -> None:
         if waiting:
             click.echo(f"{waiting} entries wait to be sealed ('flask audit seal').")
         return
+    _chain_broken(problem)
+
+
+def _chain_broken(problem) -> None:
+    """Name the first broken row of the audit chain (portal.audit.ChainProblem) and fail."""
     click.echo(
-        f"Audit chain broken at row {problem.seq} ({problem.kind}): {problem.message}", err=True
+        f"Auditketen gebroken bij rij {problem.seq} / audit chain broken at row {problem.seq} "
+        f"({problem.kind}): {problem.message}",
+        err=True,
     )
     sys.exit(1)
 
@@ -112,6 +119,22 @@ def notices_send(limit: int) -> None:
         sys.exit(1)
 
 
+def _backup_step(step, path: Path, **options):
+    """Run `portal.backup.backup` or `restore` with progress; a refusal or an unreachable
+    database is said in both languages, with exit status 1."""
+    import sqlalchemy as sa
+
+    from portal.backup import BackupError, unreachable
+
+    try:
+        return step(path, progress=click.echo, **options)
+    except sa.exc.DBAPIError as problem:
+        click.echo(str(unreachable(problem)), err=True)
+    except BackupError as problem:
+        click.echo(str(problem), err=True)
+    sys.exit(1)
+
+
 @click.command("backup")
 @with_appcontext
 @click.argument("path", type=click.Path(dir_okay=False, writable=True, path_type=Path))
@@ -121,18 +144,9 @@ def backup_command(path: Path, overwrite: bool) -> None:
 
     The file holds personal data (partly encrypted); the keys are not in it. See
     docs/operations.md."""
-    import sqlalchemy as sa
+    from portal.backup import backup
 
-    from portal.backup import BackupError, backup, unreachable
-
-    try:
-        report = backup(path, overwrite=overwrite, progress=click.echo)
-    except sa.exc.DBAPIError as problem:
-        click.echo(str(unreachable(problem)), err=True)
-        sys.exit(1)
-    except BackupError as problem:
-        click.echo(str(problem), err=True)
-        sys.exit(1)
+    report = _backup_step(backup, path, overwrite=overwrite)
     manifest = report.manifest
     click.echo(
         f"Backup geschreven / backup written: {report.path} "
@@ -157,18 +171,9 @@ def restore_command(path: Path, force: bool) -> None:
 
     Refuses a damaged file, a backup of the other kind of database and, without --force, a
     database that already holds data. Stop the portal first."""
-    import sqlalchemy as sa
+    from portal.backup import restore
 
-    from portal.backup import BackupError, restore, unreachable
-
-    try:
-        report = restore(path, force=force, progress=click.echo)
-    except sa.exc.DBAPIError as problem:
-        click.echo(str(unreachable(problem)), err=True)
-        sys.exit(1)
-    except BackupError as problem:
-        click.echo(str(problem), err=True)
-        sys.exit(1)
+    report = _backup_step(restore, path, force=force)
     for name, rows in report.tables.items():
         click.echo(f"  {name}: {rows}")
     click.echo(
@@ -197,14 +202,8 @@ def restore_command(path: Path, force: bool) -> None:
             err=True,
         )
         failed = True
-    problem = report.chain_problem
-    if problem is not None:
-        click.echo(
-            f"Auditketen gebroken bij rij {problem.seq} / audit chain broken at row {problem.seq} "
-            f"({problem.kind}): {problem.message}",
-            err=True,
-        )
-        sys.exit(1)
+    if report.chain_problem is not None:
+        _chain_broken(report.chain_problem)
     click.echo("Auditketen intact / audit chain intact.")
     if failed:
         sys.exit(1)
