@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from functools import lru_cache
 
 import sqlalchemy as sa
 from cryptography.fernet import Fernet, MultiFernet
@@ -11,9 +12,19 @@ from flask import current_app
 from sqlalchemy.types import TypeDecorator
 
 
+def fernets() -> tuple[Fernet, ...]:
+    """The configured keys, newest (the one that encrypts) first; key rotation uses them too
+    (portal/keys.py)."""
+    return _fernets(tuple(current_app.config["ENCRYPTION_KEYS"]))
+
+
+@lru_cache(maxsize=8)
+def _fernets(keys: tuple[str, ...]) -> tuple[Fernet, ...]:
+    return tuple(Fernet(key) for key in keys)
+
+
 def _fernet() -> MultiFernet:
-    keys = current_app.config["ENCRYPTION_KEYS"]
-    return MultiFernet([Fernet(key) for key in keys])
+    return MultiFernet(fernets())
 
 
 def encrypt_bytes(value: bytes) -> bytes:

@@ -30,7 +30,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from portal import audit
-from portal.crypto import EncryptedBytes, EncryptedText
+from portal.crypto import EncryptedBytes, EncryptedText, fernets
 from portal.extensions import db
 
 PROCESSING_ACTIVITY = "sleutelbeheer"
@@ -82,9 +82,8 @@ def encrypted_columns() -> list[EncryptedColumn]:
 
 
 def _current_and_all() -> tuple[Fernet, MultiFernet]:
-    keys = current_app.config["ENCRYPTION_KEYS"]
-    fernets = [Fernet(key) for key in keys]
-    return fernets[0], MultiFernet(fernets)
+    every_key = fernets()
+    return every_key[0], MultiFernet(every_key)
 
 
 def _raw_table(target: EncryptedColumn) -> sa.TableClause:
